@@ -1,0 +1,1 @@
+"""Engine, sessions, table metadata and Alembic migrations."""

@@ -1,0 +1,1 @@
+"""Releases, exports and model evaluation."""

@@ -1,0 +1,1 @@
+"""Taxonomy, guideline versions and examples."""

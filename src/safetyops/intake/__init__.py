@@ -1,0 +1,1 @@
+"""Labeling requests, their evaluation rules and decisions."""

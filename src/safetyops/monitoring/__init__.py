@@ -1,0 +1,1 @@
+"""Daily metrics, anomalies, root causes, action items, platform issues."""

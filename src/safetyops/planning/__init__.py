@@ -1,0 +1,1 @@
+"""Workload and staffing maths, manpower plans."""

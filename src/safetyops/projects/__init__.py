@@ -1,0 +1,1 @@
+"""Projects, batches, items and their import."""

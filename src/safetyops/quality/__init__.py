@@ -1,0 +1,1 @@
+"""Accuracy, agreement, aggregation, QA review and calibration."""

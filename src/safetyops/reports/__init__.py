@@ -1,0 +1,1 @@
+"""Weekly reports: HTML, PDF, XLSX and charts."""

@@ -1,0 +1,1 @@
+"""Exposure ledger, budgets, breaks and content filters."""

@@ -1,0 +1,1 @@
+"""The labeling queue: next task, leases, submit, gold injection."""

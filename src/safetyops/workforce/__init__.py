@@ -1,0 +1,1 @@
+"""Vendors, sites, labelers, rosters, training and certification."""
