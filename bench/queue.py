@@ -1,0 +1,101 @@
+"""Queue load benchmark: a real server, C simulated labelers over HTTP, invariants counted from the database.
+
+python bench/queue.py --db sqlite|postgresql --labelers 32 --overlap 3 --items 10000 --seconds 20 [--workers 2]
+Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# This file is named like the standard library's `queue`; keep its folder off the import path.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
+
+import argparse
+import json
+import resource
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, text
+
+from safetyops.db.engine import make_engine
+from safetyops.db.migrate import upgrade
+from safetyops.loadtest import lost_receipts, percentile, queue_invariants, run_labelers, setup_world, start_server
+
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@contextmanager
+def fresh_database(kind: str) -> Iterator[str]:
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{Path(tmp) / 'bench.db'}"
+        return
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    ap.add_argument("--labelers", type=int, default=32)
+    ap.add_argument("--overlap", type=int, default=1)
+    ap.add_argument("--items", type=int, default=10_000)
+    ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--workers", type=int, default=2, help="server processes")
+    ap.add_argument("--log", default="/dev/null", help="server log file")
+    args = ap.parse_args()
+
+    with fresh_database(args.db) as url:
+        engine = make_engine(url, pool_size=2)
+        upgrade(engine)
+        world = setup_world(engine, labelers=args.labelers, overlap=args.overlap, items=args.items)
+        server = start_server(url, workers=args.workers, log_path=args.log)
+        try:
+            started = time.monotonic()
+            stats = run_labelers(server.base_url, world.tokens, world.project_id, args.seconds)
+            elapsed = time.monotonic() - started
+        finally:
+            server.kill()
+        checks = queue_invariants(engine, world.project_id)
+        lost = lost_receipts(engine, stats.receipts)
+        engine.dispose()
+    result = {
+        "db": args.db,
+        "labelers": args.labelers,
+        "overlap": args.overlap,
+        "items": args.items,
+        "workers": args.workers,
+        "seconds": round(elapsed, 2),
+        "labels": checks["labels"],
+        "labels_per_s": round(checks["labels"] / elapsed, 1),
+        "next_p50_ms": percentile(stats.next_ms, 50),
+        "next_p99_ms": percentile(stats.next_ms, 99),
+        "submit_p50_ms": percentile(stats.submit_ms, 50),
+        "submit_p99_ms": percentile(stats.submit_ms, 99),
+        "over_assigned": checks["over_assigned"],
+        "double_labeled": checks["double_labeled"],
+        "slot_drift": checks["slot_drift"],
+        "lost_acknowledged": lost,
+        "errors": sum(stats.errors.values()),
+        "error_kinds": stats.errors,
+        "empty_polls": stats.empty,
+        "client_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

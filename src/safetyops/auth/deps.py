@@ -1,0 +1,47 @@
+"""FastAPI dependencies: the engine, a session per request, and the authenticated principal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from safetyops.auth.principal import Principal
+from safetyops.auth.service import authenticate
+from safetyops.errors import Unauthorized
+
+
+def get_db_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_session(engine: Annotated[Engine, Depends(get_db_engine)]) -> Iterator[Session]:
+    """One transaction per request: committed when the handler returns, rolled back on error."""
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def get_principal(request: Request, engine: Annotated[Engine, Depends(get_db_engine)]) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        token = request.cookies.get("safetyops_token", "")
+    if not token:
+        raise Unauthorized("send 'Authorization: Bearer <token>' (get a token from POST /api/v1/auth/login)")
+    return authenticate(engine, token.strip())
+
+
+EngineDep = Annotated[Engine, Depends(get_db_engine)]
+SessionDep = Annotated[Session, Depends(get_session)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -1,0 +1,65 @@
+"""What crosses the API for users, tokens and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from safetyops.auth.models import Role
+
+
+class LoginIn(BaseModel):
+    username: str
+    password: str
+
+
+class TokenOut(BaseModel):
+    token: str = Field(description="shown once; send it as 'Authorization: Bearer <token>'")
+    token_id: int | None = None
+
+
+class UserIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_.@-]+$")
+    role: Role
+    password: str | None = Field(default=None, min_length=8)
+    vendor_id: int | None = None
+    display_name: str = ""
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    vendor_id: int | None
+    is_active: bool
+
+
+class MeOut(BaseModel):
+    user_id: int
+    username: str
+    role: str
+    vendor_id: int | None
+    labeler_id: int | None
+
+
+class TokenIn(BaseModel):
+    name: str = ""
+
+
+class AuditOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    actor_id: int | None
+    action: str
+    entity_type: str
+    entity_id: str
+    detail: dict[str, Any]

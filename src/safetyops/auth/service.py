@@ -1,0 +1,184 @@
+"""User and token use cases: passwords (argon2), API tokens (stored as SHA-256), authentication."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from safetyops.auth.audit import record
+from safetyops.auth.models import ApiToken, Role, User
+from safetyops.auth.principal import Principal
+from safetyops.config import get_settings
+from safetyops.errors import Conflict, InvalidInput, NotFound, Problem, Unauthorized
+from safetyops.workforce.models import Labeler
+
+_hasher = PasswordHasher()
+TOKEN_PREFIX = "so_"
+
+
+def hash_password(password: str) -> str:
+    if len(password) < 8:
+        raise InvalidInput("password too short", [Problem("use at least 8 characters", field="password")])
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    if not stored_hash:
+        return False
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+
+
+def hash_token(raw: str) -> str:
+    """API tokens are 256-bit random strings, so one SHA-256 is a safe and fast way to store them."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def create_user(
+    session: Session,
+    username: str,
+    role: Role,
+    *,
+    password: str | None = None,
+    vendor_id: int | None = None,
+    display_name: str = "",
+    actor_id: int | None = None,
+) -> User:
+    if role is Role.VENDOR_MANAGER and vendor_id is None:
+        raise InvalidInput("a vendor manager belongs to a vendor", [Problem("required", field="vendor_id")])
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"user '{username}' already exists")
+    user = User(
+        username=username,
+        role=role.value,
+        vendor_id=vendor_id,
+        display_name=display_name or username,
+        password_hash=hash_password(password) if password else None,
+    )
+    session.add(user)
+    session.flush()
+    record(session, actor_id, "user.create", "user", user.id, {"username": username, "role": role.value})
+    return user
+
+
+def get_user(session: Session, ref: int | str) -> User:
+    user = (
+        session.get(User, int(ref))
+        if str(ref).isdigit()
+        else session.scalar(select(User).where(User.username == ref))
+    )
+    if user is None:
+        raise NotFound(f"no user '{ref}'")
+    return user
+
+
+def create_token(
+    session: Session, user: User, name: str = "", *, actor_id: int | None = None
+) -> tuple[str, ApiToken]:
+    """A new API token; the raw value is returned once and never stored."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(raw), prefix=raw[:10])
+    session.add(token)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # pragma: no cover - a 256-bit collision
+        raise Conflict("token collision; try again") from exc
+    record(session, actor_id or user.id, "token.create", "api_token", token.id, {"user_id": user.id})
+    return raw, token
+
+
+def revoke_token(session: Session, token_id: int, actor_id: int | None) -> None:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"no token {token_id}")
+    token.revoked_at = datetime.now(UTC)
+    record(session, actor_id, "token.revoke", "api_token", token_id)
+    _cache.clear()
+
+
+def login(session: Session, username: str, password: str) -> str:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.is_active or not verify_password(user.password_hash, password):
+        raise Unauthorized("wrong username or password")
+    raw, _ = create_token(session, user, "login")
+    return raw
+
+
+def principal_for_user(session: Session, user: User) -> Principal:
+    labeler = session.scalar(select(Labeler).where(Labeler.user_id == user.id))
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        role=Role(user.role),
+        vendor_id=user.vendor_id if labeler is None else labeler.vendor_id,
+        labeler_id=labeler.id if labeler else None,
+        labeler_status=labeler.status if labeler else None,
+        languages=tuple(labeler.languages or ()) if labeler else (),
+        markets=tuple(labeler.markets or ()) if labeler else (),
+        certifications=tuple(labeler.certifications or ()) if labeler else (),
+    )
+
+
+class _TokenCache:
+    """Principals by token hash for a few seconds, so the hot path does not query per request."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Principal | None:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, key: str, principal: Principal, ttl: float) -> None:
+        with self._lock:
+            if len(self._entries) > 50_000:
+                self._entries.clear()
+            self._entries[key] = (time.monotonic() + ttl, principal)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_cache = _TokenCache()
+
+
+def authenticate(engine: Engine, raw_token: str) -> Principal:
+    """The principal behind a bearer token; revocations take effect within token_cache_seconds."""
+    key = hash_token(raw_token)
+    cached = _cache.get(key)
+    if cached is not None:
+        return cached
+    with Session(engine) as session:
+        row = session.execute(
+            select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == key)
+        ).first()
+        if row is None:
+            raise Unauthorized("unknown API token")
+        token, user = row
+        now = datetime.now(UTC)
+        if token.revoked_at is not None or (token.expires_at is not None and token.expires_at < now):
+            raise Unauthorized("API token revoked or expired")
+        if not user.is_active:
+            raise Unauthorized("user is deactivated")
+        principal = principal_for_user(session, user)
+    _cache.put(key, principal, get_settings().token_cache_seconds)
+    return principal
+
+
+def clear_auth_cache() -> None:
+    _cache.clear()

@@ -1,0 +1,200 @@
+"""The demo: users, a vendor, labelers and a project built from the ConvAbuse data shipped in the package."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.orm import Session
+
+from safetyops.auth.models import Role
+from safetyops.auth.service import create_token, create_user
+from safetyops.db.base import utcnow
+from safetyops.projects.models import Batch, Item, Project
+from safetyops.projects.schemas import ProjectSpec
+from safetyops.projects.service import create_project
+from safetyops.work.models import Assignment, AssignmentStatus, Label
+from safetyops.workforce.service import create_labeler, create_site, create_vendor
+
+DEMO_PROJECT = "ConvAbuse demo"
+DEMO_PASSWORD = "safetyops-demo"
+CREDIT = (
+    "ConvAbuse — Cercas Curry, Abercrombie & Rieser, EMNLP 2021 "
+    "(https://aclanthology.org/2021.emnlp-main.587/), CC BY 4.0"
+)
+# The 5-level ConvAbuse scale, least to most severe, as an ordinal question.
+ABUSE_LEVELS = [
+    ("1", "Not abusive", 0, 0),
+    ("0", "Ambiguous", 1, 1),
+    ("-1", "Mildly abusive", 2, 1),
+    ("-2", "Strongly abusive", 3, 2),
+    ("-3", "Very strongly abusive", 4, 3),
+]
+TYPES = ["ableism", "homophobic", "intellectual", "racist", "sexist", "sex_harassment", "transphobic"]
+TARGETS = ["generalised", "individual", "system"]
+
+DEMO_TAXONOMY: dict[str, Any] = {
+    "questions": [
+        {
+            "key": "abuse",
+            "type": "ordinal",
+            "prompt": "How abusive is the user's turn?",
+            "choices": [
+                {"value": v, "label": lbl, "severity": sev, "exposure_tier": tier, "policy": "harassment.abuse"}
+                for v, lbl, sev, tier in ABUSE_LEVELS
+            ],
+        },
+        {
+            "key": "type",
+            "type": "multi_choice",
+            "prompt": "Type of abuse",
+            "required": False,
+            "choices": [{"value": t, "label": t.replace("_", " ")} for t in TYPES],
+        },
+        {
+            "key": "target",
+            "type": "single_choice",
+            "prompt": "Who is targeted?",
+            "required": False,
+            "choices": [{"value": t, "label": t} for t in TARGETS],
+        },
+        {"key": "rationale", "type": "free_text", "prompt": "Why (optional)", "required": False, "max_length": 1000},
+    ]
+}
+
+
+@dataclass
+class DemoItem:
+    external_id: str
+    text: str
+    context: list[dict[str, str]]
+    source: str
+    labels: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def read_convabuse() -> list[DemoItem]:
+    """One item per (conversation, user turn); one label per annotator (repeat annotations dropped)."""
+    data = resources.files("safetyops.data").joinpath("convabuse/ConvAbuseEMNLPfull.csv.gz").read_bytes()
+    items: dict[str, DemoItem] = {}
+    for row in csv.DictReader(io.StringIO(gzip.decompress(data).decode("utf-8"))):
+        key = f"{row['conv_id']}|{row['user']}"
+        item = items.get(key)
+        if item is None:
+            context = [
+                {"speaker": "agent", "text": row["prev_agent"]},
+                {"speaker": "user", "text": row["prev_user"]},
+                {"speaker": "agent", "text": row["agent"]},
+            ]
+            item = DemoItem(f"convabuse-{len(items) + 1:05d}", row["user"], context, row["bot"])
+            items[key] = item
+        item.labels.setdefault(row["annotator_id"], _answer(row))
+    return list(items.values())
+
+
+def _answer(row: dict[str, str]) -> dict[str, Any]:
+    level = next((v for v, *_ in ABUSE_LEVELS if row.get(f"is_abuse.{v}") == "1"), "1")
+    answer: dict[str, Any] = {"abuse": level}
+    types = [t for t in TYPES if row.get(f"type.{t}") == "1"]
+    if types:
+        answer["type"] = types
+    target = next((t for t in TARGETS if row.get(f"target.{t}") == "1"), None)
+    if target:
+        answer["target"] = target
+    return answer
+
+
+def demo_exists(engine: Engine) -> bool:
+    with Session(engine) as session:
+        return session.scalar(select(Project.id).where(Project.name == DEMO_PROJECT)) is not None
+
+
+def load_demo(engine: Engine, overlap: int = 3) -> dict[str, Any]:
+    """Create the demo in one transaction; returns the sign-in names and an ops token."""
+    demo_items = read_convabuse()
+    annotators = sorted({a for it in demo_items for a in it.labels}, key=lambda a: int(a.removeprefix("Annotator")))
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        admin = create_user(session, "admin", Role.ADMIN, password=DEMO_PASSWORD, actor_id=None)
+        ops = create_user(session, "ops", Role.OPS_MANAGER, password=DEMO_PASSWORD, actor_id=admin.id)
+        vendor = create_vendor(session, "Demo BPO", admin.id, ["EU"])
+        site = create_site(session, vendor, "Edinburgh", admin.id, country="GB", timezone="Europe/London")
+        create_user(session, "vendor.lead", Role.VENDOR_MANAGER, password=DEMO_PASSWORD, vendor_id=vendor.id)
+        create_user(session, "qa", Role.QA_REVIEWER, password=DEMO_PASSWORD, actor_id=admin.id)
+        create_user(session, "policy", Role.POLICY_EXPERT, password=DEMO_PASSWORD, actor_id=admin.id)
+        create_user(session, "requester", Role.REQUESTER, password=DEMO_PASSWORD, actor_id=admin.id)
+        labelers = {
+            name: create_labeler(
+                session, vendor, name.lower(), actor_id=admin.id, password=DEMO_PASSWORD,
+                name=name, languages=["en"], markets=["GB"], site_id=site.id,
+            ).id
+            for name in annotators
+        }
+        spec = ProjectSpec(
+            name=DEMO_PROJECT,
+            description=f"Abuse in conversations with chat agents. Data: {CREDIT}.",
+            taxonomy=DEMO_TAXONOMY,  # type: ignore[arg-type]
+            overlap=overlap,
+            gold_rate=0.0,
+            lease_minutes=30,
+            languages=["en"],
+            markets=["GB"],
+            vendors=[vendor.name],
+            reporting_tz="Europe/London",
+        )
+        project = create_project(session, spec, ops.id)
+        counts = _insert_items_and_labels(session, project, demo_items, labelers, overlap)
+        ops_token, _ = create_token(session, ops, "demo")
+    return {"project_id": project.id, "ops_token": ops_token, "labelers": list(labelers), **counts}
+
+
+def _insert_items_and_labels(
+    session: Session, project: Project, demo_items: list[DemoItem], labelers: dict[str, int], overlap: int
+) -> dict[str, int]:
+    """Historical ConvAbuse annotations become labels; items still short of the overlap stay open."""
+    batch = Batch(project_id=project.id, kind="items", filename="ConvAbuseEMNLPfull.csv.gz", file_format="csv")
+    session.add(batch)
+    session.flush()
+    now = utcnow()
+    rows = []
+    for it in demo_items:
+        done = min(len(it.labels), overlap)
+        rows.append(
+            {
+                "project_id": project.id, "batch_id": batch.id, "external_id": it.external_id,
+                "content_text": it.text, "context": it.context, "source": it.source, "language": "en",
+                "market": "GB", "priority": 0, "is_gold": False, "open_slots": overlap - done,
+                "label_count": done, "created_at": now,
+            }
+        )
+    session.execute(insert(Item), rows)
+    ids = dict(session.execute(select(Item.external_id, Item.id).where(Item.project_id == project.id)).all())
+    per_item: dict[int, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+    for it in demo_items:
+        for annotator, answer in list(it.labels.items())[:overlap]:
+            per_item[ids[it.external_id]].append((labelers[annotator], answer))
+    assignments = [
+        {"project_id": project.id, "item_id": item_id, "labeler_id": lab, "is_gold": False,
+         "status": AssignmentStatus.SUBMITTED.value, "leased_at": now, "expires_at": now, "finished_at": now}
+        for item_id, pairs in per_item.items() for lab, _ in pairs
+    ]
+    session.execute(insert(Assignment), assignments)
+    lease_ids = {
+        (r.item_id, r.labeler_id): r.id
+        for r in session.execute(
+            select(Assignment.id, Assignment.item_id, Assignment.labeler_id).where(Assignment.project_id == project.id)
+        )
+    }
+    labels = [
+        {"project_id": project.id, "item_id": item_id, "labeler_id": lab, "assignment_id": lease_ids[(item_id, lab)],
+         "answer": answer, "time_spent_ms": 0, "guideline_version": project.guideline_version,
+         "idempotency_key": f"convabuse-{item_id}-{lab}", "is_gold": False, "created_at": now}
+        for item_id, pairs in per_item.items() for lab, answer in pairs
+    ]
+    session.execute(insert(Label), labels)
+    batch.rows_read = batch.rows_added = len(rows)
+    return {"items": len(rows), "labels": len(labels)}

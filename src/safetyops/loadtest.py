@@ -1,0 +1,251 @@
+"""Drive a real server process with simulated labelers over HTTP and check the queue's invariants.
+
+Shared by `bench/queue.py` and the concurrency tests. The HTTP client (aiohttp) is a test/bench
+dependency and is imported only when a run starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from safetyops.auth.service import create_token
+from safetyops.demo import DEMO_TAXONOMY
+from safetyops.projects.schemas import ProjectSpec
+from safetyops.projects.service import create_project
+from safetyops.workforce.service import create_labeler, create_vendor
+
+ANSWERS = ["1", "0", "-1", "-2", "-3"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class ServerProcess:
+    proc: subprocess.Popen[bytes]
+    base_url: str
+    log_path: str
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Signal the whole process group (uvicorn workers included) and wait for it."""
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+def start_server(db_url: str, *, workers: int = 1, port: int | None = None, log_path: str = os.devnull,
+                 env: dict[str, str] | None = None, timeout: float = 60.0) -> ServerProcess:
+    """Start `safetyops serve` in its own process group and wait until /health answers."""
+    port = port or free_port()
+    full_env = {**os.environ, "SAFETYOPS_DATABASE_URL": db_url, **(env or {})}
+    cmd = [sys.executable, "-m", "safetyops.cli", "serve", "--port", str(port), "--workers", str(workers)]
+    log = open(log_path, "ab")  # noqa: SIM115 - handed to the child process
+    proc = subprocess.Popen(cmd, env=full_env, stdout=log, stderr=log, start_new_session=True)
+    server = ServerProcess(proc, f"http://127.0.0.1:{port}", log_path)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}; see {log_path}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                pass
+            if _healthy(server.base_url):
+                return server
+        except OSError:
+            pass
+        time.sleep(0.1)
+    server.kill()
+    raise RuntimeError(f"server did not answer within {timeout} s; see {log_path}")
+
+
+def _healthy(base_url: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{base_url}/api/v1/health", timeout=2) as resp:
+            return bool(resp.status == 200)
+    except OSError:
+        return False
+
+
+@dataclass
+class World:
+    project_id: int
+    tokens: list[str]
+    labeler_ids: list[int]
+
+
+def setup_world(engine: Engine, *, labelers: int, overlap: int, items: int, lease_minutes: int = 30,
+                gold_rate: float = 0.0, name: str | None = None) -> World:
+    """A vendor with `labelers` labelers (each with a token) and a project of `items` open items."""
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        vendor = create_vendor(session, f"Load BPO {uuid.uuid4().hex[:6]}", None)
+        labeler_rows = [
+            create_labeler(session, vendor, f"lab-{vendor.id}-{i}", actor_id=None, languages=["en"], markets=["GB"])
+            for i in range(labelers)
+        ]
+        from safetyops.auth.models import User
+
+        tokens = [create_token(session, session.get_one(User, lab.user_id), "load")[0] for lab in labeler_rows]
+        spec = ProjectSpec(
+            name=name or f"load-{uuid.uuid4().hex[:8]}", taxonomy=DEMO_TAXONOMY,  # type: ignore[arg-type]
+            overlap=overlap, lease_minutes=lease_minutes, gold_rate=gold_rate, vendors=[vendor.name],
+        )
+        project = create_project(session, spec, None)
+    bulk_items(engine, project.id, items, overlap)
+    return World(project.id, tokens, [lab.id for lab in labeler_rows])
+
+
+def bulk_items(engine: Engine, project_id: int, count: int, overlap: int, *, gold: bool = False,
+               prefix: str = "item") -> None:
+    """Generate `count` items inside the database (fast even for millions)."""
+    now = datetime.now(UTC)
+    params = {"p": project_id, "n": count, "k": 0 if gold else overlap, "g": gold, "pre": prefix + "-"}
+    cols = "project_id, external_id, content_text, language, market, priority, is_gold, open_slots, label_count, created_at"
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(
+                f"INSERT INTO items ({cols}) SELECT :p, :pre || n, 'synthetic text ' || n, 'en', 'GB', 0, :g, :k, 0, "
+                ":now FROM generate_series(1, :n) AS n"), {**params, "now": now})
+        else:
+            conn.execute(text(
+                f"WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < :n) "
+                f"INSERT INTO items ({cols}) SELECT :p, :pre || n, 'synthetic text ' || n, 'en', 'GB', 0, :g, :k, 0, "
+                ":now FROM seq"), {**params, "now": now.strftime("%Y-%m-%d %H:%M:%S.%f")})
+
+
+@dataclass
+class ClientStats:
+    next_ms: list[float] = field(default_factory=list)
+    submit_ms: list[float] = field(default_factory=list)
+    receipts: list[int] = field(default_factory=list)
+    empty: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+
+    def error(self, kind: str) -> None:
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+
+
+async def _labeler(session: Any, base: str, token: str, project_id: int, until: float, stats: ClientStats,
+                   stop_when_empty: bool) -> None:
+    headers = {"Authorization": f"Bearer {token}"}
+    while time.monotonic() < until:
+        t0 = time.perf_counter()
+        try:
+            async with session.post(f"{base}/api/v1/projects/{project_id}/next", headers=headers) as resp:
+                body = await resp.json() if resp.status == 200 else None
+                status = resp.status
+        except Exception as exc:  # connection refused while the server is down, etc.
+            stats.error(type(exc).__name__)
+            await asyncio.sleep(0.05)
+            continue
+        stats.next_ms.append((time.perf_counter() - t0) * 1000)
+        if status == 204:
+            stats.empty += 1
+            if stop_when_empty:
+                return
+            await asyncio.sleep(0.02)
+            continue
+        if status != 200 or body is None:
+            stats.error(f"next {status}")
+            continue
+        payload = {"answer": {"abuse": random.choice(ANSWERS)}, "idempotency_key": uuid.uuid4().hex,
+                   "time_spent_ms": random.randint(2000, 30000)}
+        t1 = time.perf_counter()
+        try:
+            async with session.post(f"{base}/api/v1/assignments/{body['assignment_id']}/submit",
+                                    headers=headers, json=payload) as resp:
+                receipt = await resp.json() if resp.status == 201 else None
+                status = resp.status
+        except Exception as exc:
+            stats.error(type(exc).__name__)
+            continue
+        stats.submit_ms.append((time.perf_counter() - t1) * 1000)
+        if status == 201 and receipt is not None:
+            stats.receipts.append(int(receipt["label_id"]))
+        else:
+            stats.error(f"submit {status}")
+
+
+async def _run(base: str, tokens: list[str], project_id: int, seconds: float, stop_when_empty: bool) -> ClientStats:
+    import aiohttp
+
+    stats = ClientStats()
+    until = time.monotonic() + seconds
+    connector = aiohttp.TCPConnector(limit=len(tokens) + 4)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        await asyncio.gather(*(
+            _labeler(session, base, tok, project_id, until, stats, stop_when_empty) for tok in tokens
+        ))
+    return stats
+
+
+def run_labelers(base_url: str, tokens: list[str], project_id: int, seconds: float,
+                 stop_when_empty: bool = False) -> ClientStats:
+    """Each token is one simulated labeler doing next → submit in a loop for `seconds`."""
+    return asyncio.run(_run(base_url, tokens, project_id, seconds, stop_when_empty))
+
+
+def queue_invariants(engine: Engine, project_id: int) -> dict[str, int]:
+    """Counted from the database: over-assignment, double labels, and slot bookkeeping drift."""
+    with engine.connect() as conn:
+        over = conn.execute(text(
+            "SELECT count(*) FROM items i WHERE i.project_id = :p AND NOT i.is_gold AND "
+            "(SELECT count(*) FROM labels l WHERE l.item_id = i.id AND l.supersedes_id IS NULL) > "
+            "(SELECT overlap FROM projects WHERE id = :p)"), {"p": project_id}).scalar_one()
+        double = conn.execute(text(
+            "SELECT count(*) FROM (SELECT item_id, labeler_id FROM labels WHERE project_id = :p "
+            "AND supersedes_id IS NULL GROUP BY item_id, labeler_id HAVING count(*) > 1) d"), {"p": project_id}
+        ).scalar_one()
+        drift = conn.execute(text(
+            "SELECT count(*) FROM items i WHERE i.project_id = :p AND NOT i.is_gold AND "
+            "i.open_slots + (SELECT count(*) FROM assignments a WHERE a.item_id = i.id "
+            "AND a.status IN ('leased', 'submitted')) != (SELECT overlap FROM projects WHERE id = :p)"),
+            {"p": project_id}).scalar_one()
+        labels = conn.execute(text("SELECT count(*) FROM labels WHERE project_id = :p"), {"p": project_id}).scalar_one()
+    return {"over_assigned": int(over), "double_labeled": int(double), "slot_drift": int(drift), "labels": int(labels)}
+
+
+def lost_receipts(engine: Engine, receipts: list[int]) -> int:
+    """How many acknowledged (201) label ids are not in the database."""
+    if not receipts:
+        return 0
+    with engine.connect() as conn:
+        found = 0
+        for start in range(0, len(receipts), 5000):
+            chunk = receipts[start:start + 5000]
+            found += conn.execute(
+                text("SELECT count(*) FROM labels WHERE id IN (SELECT value FROM json_each(:ids))")
+                if conn.dialect.name == "sqlite"
+                else text("SELECT count(*) FROM labels WHERE id = ANY(:ids)"),
+                {"ids": str(chunk) if conn.dialect.name == "sqlite" else chunk},
+            ).scalar_one()
+    return len(set(receipts)) - int(found)
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    return round(float(np.percentile(values, q)), 2) if values else None

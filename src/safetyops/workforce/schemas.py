@@ -1,0 +1,72 @@
+"""What crosses the API for vendors, sites and labelers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from safetyops.workforce.models import LabelerStatus
+
+
+class VendorIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    data_regions: list[str] = Field(default_factory=list)
+
+
+class VendorOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    data_regions: list[str]
+
+
+class SiteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    country: str = Field(default="", max_length=2)
+    timezone: str = "UTC"
+
+
+class SiteOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    vendor_id: int
+    name: str
+    country: str
+    timezone: str
+
+
+class LabelerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    vendor_id: int
+    username: str = Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_.@-]+$")
+    password: str | None = Field(default=None, min_length=8)
+    name: str = ""
+    languages: list[str] = Field(default_factory=list)
+    markets: list[str] = Field(default_factory=list)
+    site_id: int | None = None
+    status: LabelerStatus = LabelerStatus.PRODUCTION
+    start_date: date | None = None
+
+
+class LabelerOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    user_id: int | None
+    vendor_id: int
+    site_id: int | None
+    external_id: str
+    name: str
+    languages: list[str]
+    markets: list[str]
+    certifications: list[str]
+    status: str
+    start_date: date | None
