@@ -13,6 +13,8 @@ from safetyops.auth.api import router as auth_router
 from safetyops.db.engine import get_engine
 from safetyops.errors import SafetyOpsError
 from safetyops.projects.api import router as projects_router
+from safetyops.web.views import mount_static
+from safetyops.web.views import router as web_router
 from safetyops.work.api import router as work_router
 from safetyops.workforce.api import router as workforce_router
 
@@ -31,6 +33,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine or get_engine()
     for router in (auth_router, workforce_router, projects_router, work_router):
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(web_router)
+    mount_static(app)
     _install_error_handlers(app)
 
     @app.get(f"{API_PREFIX}/health", tags=["meta"])
