@@ -54,10 +54,13 @@ def pick_regular(conn: Connection, project_id: int, who: Eligibility) -> dict[st
     is_pg = conn.dialect.name == "postgresql"
     params: dict[str, Any] = {"p": project_id, "l": who.labeler_id}
     extra = _eligibility_sql(who, params, is_pg)
+    # OFFSET 0 keeps PostgreSQL from turning NOT EXISTS into an anti-join over the labeler's whole
+    # history: it stays a per-candidate probe of the unique (item_id, labeler_id) index.
+    fence = "OFFSET 0" if is_pg else ""
     candidate = f"""
         SELECT i.id FROM items i
         WHERE i.project_id = :p AND i.open_slots > 0 AND NOT i.is_gold {extra}
-          AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.labeler_id = :l)
+          AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.labeler_id = :l {fence})
         ORDER BY i.priority DESC, i.id
         LIMIT 1
     """
