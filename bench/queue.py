@@ -25,7 +25,14 @@ from sqlalchemy import create_engine, text
 
 from safetyops.db.engine import make_engine
 from safetyops.db.migrate import upgrade
-from safetyops.loadtest import lost_receipts, percentile, queue_invariants, run_labelers, setup_world, start_server
+from safetyops.loadtest import (
+    lost_receipts,
+    percentile,
+    queue_invariants,
+    run_labelers,
+    setup_world,
+    start_server,
+)
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -64,9 +71,11 @@ def main() -> None:
         world = setup_world(engine, labelers=args.labelers, overlap=args.overlap, items=args.items)
         server = start_server(url, workers=args.workers, log_path=args.log)
         try:
+            cpu_before = server.cpu_seconds()
             started = time.monotonic()
             stats = run_labelers(server.base_url, world.tokens, world.project_id, args.seconds)
             elapsed = time.monotonic() - started
+            server_cpu = server.cpu_seconds() - cpu_before
         finally:
             server.kill()
         checks = queue_invariants(engine, world.project_id)
@@ -92,6 +101,10 @@ def main() -> None:
         "errors": sum(stats.errors.values()),
         "error_kinds": stats.errors,
         "empty_polls": stats.empty,
+        # CPU time the server processes spent per HTTP request: robust to a noisy, shared machine.
+        "server_cpu_ms_per_request": round(
+            server_cpu * 1000 / max(1, len(stats.next_ms) + len(stats.submit_ms)), 3
+        ),
         "client_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
     print(json.dumps(result))

@@ -46,7 +46,13 @@ DEMO_TAXONOMY: dict[str, Any] = {
             "type": "ordinal",
             "prompt": "How abusive is the user's turn?",
             "choices": [
-                {"value": v, "label": lbl, "severity": sev, "exposure_tier": tier, "policy": "harassment.abuse"}
+                {
+                    "value": v,
+                    "label": lbl,
+                    "severity": sev,
+                    "exposure_tier": tier,
+                    "policy": "harassment.abuse",
+                }
                 for v, lbl, sev, tier in ABUSE_LEVELS
             ],
         },
@@ -64,7 +70,13 @@ DEMO_TAXONOMY: dict[str, Any] = {
             "required": False,
             "choices": [{"value": t, "label": t} for t in TARGETS],
         },
-        {"key": "rationale", "type": "free_text", "prompt": "Why (optional)", "required": False, "max_length": 1000},
+        {
+            "key": "rationale",
+            "type": "free_text",
+            "prompt": "Why (optional)",
+            "required": False,
+            "max_length": 1000,
+        },
     ]
 }
 
@@ -129,15 +141,22 @@ def load_demo(engine: Engine, overlap: int = 3) -> dict[str, Any]:
         create_user(session, "requester", Role.REQUESTER, password=DEMO_PASSWORD, actor_id=admin.id)
         labelers = {
             name: create_labeler(
-                session, vendor, name.lower(), actor_id=admin.id, password=DEMO_PASSWORD,
-                name=name, languages=["en"], markets=["GB"], site_id=site.id,
+                session,
+                vendor,
+                name.lower(),
+                actor_id=admin.id,
+                password=DEMO_PASSWORD,
+                name=name,
+                languages=["en"],
+                markets=["GB"],
+                site_id=site.id,
             ).id
             for name in annotators
         }
         spec = ProjectSpec(
             name=DEMO_PROJECT,
             description=f"Abuse in conversations with chat agents. Data: {CREDIT}.",
-            taxonomy=DEMO_TAXONOMY,  # type: ignore[arg-type]
+            taxonomy=DEMO_TAXONOMY,
             overlap=overlap,
             gold_rate=0.0,
             lease_minutes=30,
@@ -165,10 +184,19 @@ def _insert_items_and_labels(
         done = min(len(it.labels), overlap)
         rows.append(
             {
-                "project_id": project.id, "batch_id": batch.id, "external_id": it.external_id,
-                "content_text": it.text, "context": it.context, "source": it.source, "language": "en",
-                "market": "GB", "priority": 0, "is_gold": False, "open_slots": overlap - done,
-                "label_count": done, "created_at": now,
+                "project_id": project.id,
+                "batch_id": batch.id,
+                "external_id": it.external_id,
+                "content_text": it.text,
+                "context": it.context,
+                "source": it.source,
+                "language": "en",
+                "market": "GB",
+                "priority": 0,
+                "is_gold": False,
+                "open_slots": overlap - done,
+                "label_count": done,
+                "created_at": now,
             }
         )
     session.execute(insert(Item), rows)
@@ -178,9 +206,18 @@ def _insert_items_and_labels(
         for annotator, answer in list(it.labels.items())[:overlap]:
             per_item[ids[it.external_id]].append((labelers[annotator], answer))
     assignments = [
-        {"project_id": project.id, "item_id": item_id, "labeler_id": lab, "is_gold": False,
-         "status": AssignmentStatus.SUBMITTED.value, "leased_at": now, "expires_at": now, "finished_at": now}
-        for item_id, pairs in per_item.items() for lab, _ in pairs
+        {
+            "project_id": project.id,
+            "item_id": item_id,
+            "labeler_id": lab,
+            "is_gold": False,
+            "status": AssignmentStatus.SUBMITTED.value,
+            "leased_at": now,
+            "expires_at": now,
+            "finished_at": now,
+        }
+        for item_id, pairs in per_item.items()
+        for lab, _ in pairs
     ]
     session.execute(insert(Assignment), assignments)
     lease_ids = {
@@ -190,10 +227,20 @@ def _insert_items_and_labels(
         )
     }
     labels = [
-        {"project_id": project.id, "item_id": item_id, "labeler_id": lab, "assignment_id": lease_ids[(item_id, lab)],
-         "answer": answer, "time_spent_ms": 0, "guideline_version": project.guideline_version,
-         "idempotency_key": f"convabuse-{item_id}-{lab}", "is_gold": False, "created_at": now}
-        for item_id, pairs in per_item.items() for lab, answer in pairs
+        {
+            "project_id": project.id,
+            "item_id": item_id,
+            "labeler_id": lab,
+            "assignment_id": lease_ids[(item_id, lab)],
+            "answer": answer,
+            "time_spent_ms": 0,
+            "guideline_version": project.guideline_version,
+            "idempotency_key": f"convabuse-{item_id}-{lab}",
+            "is_gold": False,
+            "created_at": now,
+        }
+        for item_id, pairs in per_item.items()
+        for lab, answer in pairs
     ]
     session.execute(insert(Label), labels)
     batch.rows_read = batch.rows_added = len(rows)

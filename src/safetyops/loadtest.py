@@ -17,6 +17,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,18 @@ class ServerProcess:
     base_url: str
     log_path: str
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the server and its worker processes so far (Linux /proc)."""
+        total = 0.0
+        tick = os.sysconf("SC_CLK_TCK")
+        for pid in _process_tree(self.proc.pid):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / tick
+        return total
+
     def kill(self, sig: int = signal.SIGKILL) -> None:
         """Signal the whole process group (uvicorn workers included) and wait for it."""
         try:
@@ -57,8 +70,26 @@ class ServerProcess:
             self.proc.wait()
 
 
-def start_server(db_url: str, *, workers: int = 1, port: int | None = None, log_path: str = os.devnull,
-                 env: dict[str, str] | None = None, timeout: float = 60.0) -> ServerProcess:
+def _process_tree(root: int) -> list[int]:
+    pids = [root]
+    try:
+        children = Path(f"/proc/{root}/task/{root}/children").read_text().split()
+    except OSError:
+        return pids
+    for child in children:
+        pids.extend(_process_tree(int(child)))
+    return pids
+
+
+def start_server(
+    db_url: str,
+    *,
+    workers: int = 1,
+    port: int | None = None,
+    log_path: str = os.devnull,
+    env: dict[str, str] | None = None,
+    timeout: float = 60.0,
+) -> ServerProcess:
     """Start `safetyops serve` in its own process group and wait until /health answers."""
     port = port or free_port()
     full_env = {**os.environ, "SAFETYOPS_DATABASE_URL": db_url, **(env or {})}
@@ -99,8 +130,16 @@ class World:
     labeler_ids: list[int]
 
 
-def setup_world(engine: Engine, *, labelers: int, overlap: int, items: int, lease_minutes: int = 30,
-                gold_rate: float = 0.0, name: str | None = None) -> World:
+def setup_world(
+    engine: Engine,
+    *,
+    labelers: int,
+    overlap: int,
+    items: int,
+    lease_minutes: int = 30,
+    gold_rate: float = 0.0,
+    name: str | None = None,
+) -> World:
     """A vendor with `labelers` labelers (each with a token) and a project of `items` open items."""
     with Session(engine, expire_on_commit=False) as session, session.begin():
         vendor = create_vendor(session, f"Load BPO {uuid.uuid4().hex[:6]}", None)
@@ -112,30 +151,41 @@ def setup_world(engine: Engine, *, labelers: int, overlap: int, items: int, leas
 
         tokens = [create_token(session, session.get_one(User, lab.user_id), "load")[0] for lab in labeler_rows]
         spec = ProjectSpec(
-            name=name or f"load-{uuid.uuid4().hex[:8]}", taxonomy=DEMO_TAXONOMY,  # type: ignore[arg-type]
-            overlap=overlap, lease_minutes=lease_minutes, gold_rate=gold_rate, vendors=[vendor.name],
+            name=name or f"load-{uuid.uuid4().hex[:8]}",
+            taxonomy=DEMO_TAXONOMY,
+            overlap=overlap,
+            lease_minutes=lease_minutes,
+            gold_rate=gold_rate,
+            vendors=[vendor.name],
         )
         project = create_project(session, spec, None)
     bulk_items(engine, project.id, items, overlap)
     return World(project.id, tokens, [lab.id for lab in labeler_rows])
 
 
-def bulk_items(engine: Engine, project_id: int, count: int, overlap: int, *, gold: bool = False,
-               prefix: str = "item") -> None:
+def bulk_items(
+    engine: Engine, project_id: int, count: int, overlap: int, *, gold: bool = False, prefix: str = "item"
+) -> None:
     """Generate `count` items inside the database (fast even for millions)."""
     now = datetime.now(UTC)
     params = {"p": project_id, "n": count, "k": 0 if gold else overlap, "g": gold, "pre": prefix + "-"}
-    cols = "project_id, external_id, content_text, language, market, priority, is_gold, open_slots, label_count, created_at"
+    insert = (
+        "INSERT INTO items (project_id, external_id, content_text, language, market, priority, is_gold, "
+        "open_slots, label_count, created_at) "
+        "SELECT :p, :pre || n, 'synthetic text ' || n, 'en', 'GB', 0, :g, :k, 0, :now "
+    )
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            conn.execute(text(
-                f"INSERT INTO items ({cols}) SELECT :p, :pre || n, 'synthetic text ' || n, 'en', 'GB', 0, :g, :k, 0, "
-                ":now FROM generate_series(1, :n) AS n"), {**params, "now": now})
+            conn.execute(text(insert + "FROM generate_series(1, :n) AS n"), {**params, "now": now})
         else:
-            conn.execute(text(
-                f"WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < :n) "
-                f"INSERT INTO items ({cols}) SELECT :p, :pre || n, 'synthetic text ' || n, 'en', 'GB', 0, :g, :k, 0, "
-                ":now FROM seq"), {**params, "now": now.strftime("%Y-%m-%d %H:%M:%S.%f")})
+            conn.execute(
+                text(
+                    "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < :n) "
+                    + insert
+                    + "FROM seq"
+                ),
+                {**params, "now": now.strftime("%Y-%m-%d %H:%M:%S.%f")},
+            )
 
 
 @dataclass
@@ -150,8 +200,15 @@ class ClientStats:
         self.errors[kind] = self.errors.get(kind, 0) + 1
 
 
-async def _labeler(session: Any, base: str, token: str, project_id: int, until: float, stats: ClientStats,
-                   stop_when_empty: bool) -> None:
+async def _labeler(
+    session: Any,
+    base: str,
+    token: str,
+    project_id: int,
+    until: float,
+    stats: ClientStats,
+    stop_when_empty: bool,
+) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     while time.monotonic() < until:
         t0 = time.perf_counter()
@@ -173,12 +230,16 @@ async def _labeler(session: Any, base: str, token: str, project_id: int, until: 
         if status != 200 or body is None:
             stats.error(f"next {status}")
             continue
-        payload = {"answer": {"abuse": random.choice(ANSWERS)}, "idempotency_key": uuid.uuid4().hex,
-                   "time_spent_ms": random.randint(2000, 30000)}
+        payload = {
+            "answer": {"abuse": random.choice(ANSWERS)},
+            "idempotency_key": uuid.uuid4().hex,
+            "time_spent_ms": random.randint(2000, 30000),
+        }
         t1 = time.perf_counter()
         try:
-            async with session.post(f"{base}/api/v1/assignments/{body['assignment_id']}/submit",
-                                    headers=headers, json=payload) as resp:
+            async with session.post(
+                f"{base}/api/v1/assignments/{body['assignment_id']}/submit", headers=headers, json=payload
+            ) as resp:
                 receipt = await resp.json() if resp.status == 201 else None
                 status = resp.status
         except Exception as exc:
@@ -198,14 +259,15 @@ async def _run(base: str, tokens: list[str], project_id: int, seconds: float, st
     until = time.monotonic() + seconds
     connector = aiohttp.TCPConnector(limit=len(tokens) + 4)
     async with aiohttp.ClientSession(connector=connector) as session:
-        await asyncio.gather(*(
-            _labeler(session, base, tok, project_id, until, stats, stop_when_empty) for tok in tokens
-        ))
+        await asyncio.gather(
+            *(_labeler(session, base, tok, project_id, until, stats, stop_when_empty) for tok in tokens)
+        )
     return stats
 
 
-def run_labelers(base_url: str, tokens: list[str], project_id: int, seconds: float,
-                 stop_when_empty: bool = False) -> ClientStats:
+def run_labelers(
+    base_url: str, tokens: list[str], project_id: int, seconds: float, stop_when_empty: bool = False
+) -> ClientStats:
     """Each token is one simulated labeler doing next → submit in a loop for `seconds`."""
     return asyncio.run(_run(base_url, tokens, project_id, seconds, stop_when_empty))
 
@@ -213,21 +275,36 @@ def run_labelers(base_url: str, tokens: list[str], project_id: int, seconds: flo
 def queue_invariants(engine: Engine, project_id: int) -> dict[str, int]:
     """Counted from the database: over-assignment, double labels, and slot bookkeeping drift."""
     with engine.connect() as conn:
-        over = conn.execute(text(
-            "SELECT count(*) FROM items i WHERE i.project_id = :p AND NOT i.is_gold AND "
-            "(SELECT count(*) FROM labels l WHERE l.item_id = i.id AND l.supersedes_id IS NULL) > "
-            "(SELECT overlap FROM projects WHERE id = :p)"), {"p": project_id}).scalar_one()
-        double = conn.execute(text(
-            "SELECT count(*) FROM (SELECT item_id, labeler_id FROM labels WHERE project_id = :p "
-            "AND supersedes_id IS NULL GROUP BY item_id, labeler_id HAVING count(*) > 1) d"), {"p": project_id}
+        over = conn.execute(
+            text(
+                "SELECT count(*) FROM items i WHERE i.project_id = :p AND NOT i.is_gold AND "
+                "(SELECT count(*) FROM labels l WHERE l.item_id = i.id AND l.supersedes_id IS NULL) > "
+                "(SELECT overlap FROM projects WHERE id = :p)"
+            ),
+            {"p": project_id},
         ).scalar_one()
-        drift = conn.execute(text(
-            "SELECT count(*) FROM items i WHERE i.project_id = :p AND NOT i.is_gold AND "
-            "i.open_slots + (SELECT count(*) FROM assignments a WHERE a.item_id = i.id "
-            "AND a.status IN ('leased', 'submitted')) != (SELECT overlap FROM projects WHERE id = :p)"),
-            {"p": project_id}).scalar_one()
+        double = conn.execute(
+            text(
+                "SELECT count(*) FROM (SELECT item_id, labeler_id FROM labels WHERE project_id = :p "
+                "AND supersedes_id IS NULL GROUP BY item_id, labeler_id HAVING count(*) > 1) d"
+            ),
+            {"p": project_id},
+        ).scalar_one()
+        drift = conn.execute(
+            text(
+                "SELECT count(*) FROM items i WHERE i.project_id = :p AND NOT i.is_gold AND "
+                "i.open_slots + (SELECT count(*) FROM assignments a WHERE a.item_id = i.id "
+                "AND a.status IN ('leased', 'submitted')) != (SELECT overlap FROM projects WHERE id = :p)"
+            ),
+            {"p": project_id},
+        ).scalar_one()
         labels = conn.execute(text("SELECT count(*) FROM labels WHERE project_id = :p"), {"p": project_id}).scalar_one()
-    return {"over_assigned": int(over), "double_labeled": int(double), "slot_drift": int(drift), "labels": int(labels)}
+    return {
+        "over_assigned": int(over),
+        "double_labeled": int(double),
+        "slot_drift": int(drift),
+        "labels": int(labels),
+    }
 
 
 def lost_receipts(engine: Engine, receipts: list[int]) -> int:
@@ -237,7 +314,7 @@ def lost_receipts(engine: Engine, receipts: list[int]) -> int:
     with engine.connect() as conn:
         found = 0
         for start in range(0, len(receipts), 5000):
-            chunk = receipts[start:start + 5000]
+            chunk = receipts[start : start + 5000]
             found += conn.execute(
                 text("SELECT count(*) FROM labels WHERE id IN (SELECT value FROM json_each(:ids))")
                 if conn.dialect.name == "sqlite"

@@ -12,10 +12,21 @@ TAXONOMY = Taxonomy.model_validate(
         "questions": [
             {"key": "violation", "type": "single_choice", "choices": [{"value": "yes"}, {"value": "no"}]},
             {
-                "key": "policies", "type": "multi_choice", "required": False, "max_choices": 2,
-                "choices": [{"value": "hate", "policy": "hate.slur"}, {"value": "spam"}, {"value": "violence"}],
+                "key": "policies",
+                "type": "multi_choice",
+                "required": False,
+                "max_choices": 2,
+                "choices": [
+                    {"value": "hate", "policy": "hate.slur"},
+                    {"value": "spam"},
+                    {"value": "violence"},
+                ],
             },
-            {"key": "severity", "type": "ordinal", "choices": [{"value": "low"}, {"value": "mid"}, {"value": "high"}]},
+            {
+                "key": "severity",
+                "type": "ordinal",
+                "choices": [{"value": "low"}, {"value": "mid"}, {"value": "high"}],
+            },
             {"key": "note", "type": "free_text", "required": False, "max_length": 10},
         ]
     }
@@ -28,7 +39,10 @@ def fields(answer: object) -> set[str | None]:
 
 def test_valid_answers_pass() -> None:
     assert validate_answer(TAXONOMY, {"violation": "yes", "severity": "high"}) == []
-    assert validate_answer(TAXONOMY, {"violation": "no", "severity": "low", "policies": ["hate"], "note": "ok"}) == []
+    assert (
+        validate_answer(TAXONOMY, {"violation": "no", "severity": "low", "policies": ["hate"], "note": "ok"})
+        == []
+    )
 
 
 @pytest.mark.parametrize(
@@ -39,7 +53,10 @@ def test_valid_answers_pass() -> None:
         ({"violation": ["yes"], "severity": "low"}, {"answer.violation"}),
         ({"violation": "yes", "severity": "low", "policies": "hate"}, {"answer.policies"}),
         ({"violation": "yes", "severity": "low", "policies": ["hate", "hate"]}, {"answer.policies"}),
-        ({"violation": "yes", "severity": "low", "policies": ["hate", "spam", "violence"]}, {"answer.policies"}),
+        (
+            {"violation": "yes", "severity": "low", "policies": ["hate", "spam", "violence"]},
+            {"answer.policies"},
+        ),
         ({"violation": "yes", "severity": "low", "note": "x" * 11}, {"answer.note"}),
         ({"violation": "yes", "severity": "low", "note": 5}, {"answer.note"}),
         ({"violation": "yes", "severity": "low", "extra": 1}, {"answer.extra"}),

@@ -22,7 +22,9 @@ def label(world: QueueWorld, who: int, answer: dict[str, object] | None = None) 
     task = service.next_task(world.engine, world.principals[who], world.project_id)
     if task is None:
         return None
-    service.submit(world.engine, world.principals[who], task["assignment_id"], answer or ANSWER, uuid.uuid4().hex, 5)
+    service.submit(
+        world.engine, world.principals[who], task["assignment_id"], answer or ANSWER, uuid.uuid4().hex, 5
+    )
     return task
 
 
@@ -83,7 +85,10 @@ def test_expired_lease_returns_to_the_queue(engine: Engine) -> None:
     with pytest.raises(Gone):
         service.submit(engine, world.principals[0], task["assignment_id"], ANSWER, "k-late", 1)
     assert queue_invariants(engine, world.project_id) == {
-        "over_assigned": 0, "double_labeled": 0, "slot_drift": 0, "labels": 1
+        "over_assigned": 0,
+        "double_labeled": 0,
+        "slot_drift": 0,
+        "labels": 1,
     }
 
 
@@ -103,7 +108,9 @@ def test_skip_and_release_give_the_slot_back(engine: Engine) -> None:
     task = service.next_task(engine, world.principals[0], world.project_id)
     assert task is not None
     service.give_back(engine, world.principals[0], task["assignment_id"], "not my language", skip=True)
-    assert service.next_task(engine, world.principals[0], world.project_id) is None  # never the same item again
+    assert (
+        service.next_task(engine, world.principals[0], world.project_id) is None
+    )  # never the same item again
     again = service.next_task(engine, world.principals[1], world.project_id)
     assert again is not None
     service.give_back(engine, world.principals[1], again["assignment_id"], None, skip=False)
@@ -205,7 +212,13 @@ def test_gold_items_are_mixed_in_and_look_like_work(engine: Engine) -> None:
     assert all(t is not None for t in tasks)
     with engine.connect() as conn:
         gold_flags = conn.execute(text("SELECT is_gold FROM assignments ORDER BY id")).scalars().all()
-    assert [bool(g) for g in gold_flags] == [True, True, False, False, False]  # gold first at rate 1.0, then work
+    assert [bool(g) for g in gold_flags] == [
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]  # gold first at rate 1.0, then work
     regular_keys = {k for t in tasks for k in t}  # type: ignore[union-attr]
     assert regular_keys == {"assignment_id", "item", "guideline_version", "lease_expires_at"}
     assert {frozenset(t["item"]) for t in tasks} == {  # type: ignore[index]

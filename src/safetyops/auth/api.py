@@ -72,7 +72,9 @@ def revoke_token(token_id: int, session: SessionDep, principal: PrincipalDep) ->
 
 
 @router.get("/audit", response_model=list[AuditOut])
-def audit_log(session: SessionDep, principal: PrincipalDep, limit: int = 100, before_id: int | None = None) -> list[AuditEntry]:
+def audit_log(
+    session: SessionDep, principal: PrincipalDep, limit: int = 100, before_id: int | None = None
+) -> list[AuditEntry]:
     policies.require_role(principal, Role.ADMIN)
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(min(limit, 1000))
     if before_id is not None:

@@ -57,17 +57,13 @@ def can_work_on(session: Session, principal: Principal, project_id: int) -> bool
     if principal.labeler_id is None:
         return False
     vendor_ok = session.scalar(
-        select(
-            exists().where(ProjectVendor.project_id == project_id, ProjectVendor.vendor_id == principal.vendor_id)
-        )
+        select(exists().where(ProjectVendor.project_id == project_id, ProjectVendor.vendor_id == principal.vendor_id))
     )
     if vendor_ok:
         return True
     return bool(
         session.scalar(
-            select(
-                exists().where(ProjectMember.project_id == project_id, ProjectMember.user_id == principal.user_id)
-            )
+            select(exists().where(ProjectMember.project_id == project_id, ProjectMember.user_id == principal.user_id))
         )
     )
 

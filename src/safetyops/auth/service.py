@@ -74,18 +74,14 @@ def create_user(
 
 def get_user(session: Session, ref: int | str) -> User:
     user = (
-        session.get(User, int(ref))
-        if str(ref).isdigit()
-        else session.scalar(select(User).where(User.username == ref))
+        session.get(User, int(ref)) if str(ref).isdigit() else session.scalar(select(User).where(User.username == ref))
     )
     if user is None:
         raise NotFound(f"no user '{ref}'")
     return user
 
 
-def create_token(
-    session: Session, user: User, name: str = "", *, actor_id: int | None = None
-) -> tuple[str, ApiToken]:
+def create_token(session: Session, user: User, name: str = "", *, actor_id: int | None = None) -> tuple[str, ApiToken]:
     """A new API token; the raw value is returned once and never stored."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(raw), prefix=raw[:10])

@@ -7,16 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, TextClause, bindparam, insert, text, update
+from sqlalchemy import Connection, TextualSelect, bindparam, insert, text, update
 
-from safetyops.db.base import JSONType, UTCDateTime, utcnow
+from safetyops.db.base import JSONType, UTCDateTime, table, utcnow
 from safetyops.projects.models import Item
 from safetyops.work.models import Assignment, AssignmentStatus
 
 ITEM_COLUMNS = "id, content_text, media_url, media_type, market, language, context"
 
 
-def _typed(sql: str) -> TextClause:
+def _typed(sql: str) -> TextualSelect:
     """A statement returning item columns, with `context` decoded from JSON on every backend."""
     return text(sql).columns(context=JSONType)
 
@@ -119,7 +119,7 @@ def insert_lease(
     now = utcnow()
     expires = now + timedelta(minutes=minutes)
     new_id = conn.execute(
-        insert(Assignment.__table__).returning(Assignment.__table__.c.id),
+        insert(table(Assignment)).returning(table(Assignment).c.id),
         {
             "project_id": project_id,
             "item_id": item_id,
@@ -146,9 +146,9 @@ def sweep_expired(conn: Connection, project_id: int) -> int:
     freed = sorted(r.item_id for r in rows if not r.is_gold)
     if freed:
         conn.execute(
-            update(Item.__table__)
-            .where(Item.__table__.c.id == bindparam("iid"))
-            .values(open_slots=Item.__table__.c.open_slots + 1),
+            update(table(Item))
+            .where(table(Item).c.id == bindparam("iid"))
+            .values(open_slots=table(Item).c.open_slots + 1),
             [{"iid": i} for i in freed],
         )
     return len(freed)
@@ -161,7 +161,8 @@ def return_slot(conn: Connection, item_id: int) -> None:
 def take_slot_if_needed(conn: Connection, item_id: int) -> bool:
     """For a submit on a swept lease: claim a slot only if the item still needs a label."""
     result = conn.execute(
-        text("UPDATE items SET open_slots = open_slots - 1 WHERE id = :id AND open_slots > 0"), {"id": item_id}
+        text("UPDATE items SET open_slots = open_slots - 1 WHERE id = :id AND open_slots > 0"),
+        {"id": item_id},
     )
     return result.rowcount == 1
 

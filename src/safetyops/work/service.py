@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from safetyops.auth import policies
 from safetyops.auth.principal import Principal
 from safetyops.config import get_settings
-from safetyops.db.base import utcnow
+from safetyops.db.base import table, utcnow
 from safetyops.db.engine import write_transaction
 from safetyops.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound
 from safetyops.guidelines.taxonomy import Taxonomy, validate_answer
@@ -74,7 +74,7 @@ def clear_caches() -> None:
 def project_rules(engine: Engine, project_id: int) -> ProjectRules:
     rules = _rules_cache.get(project_id)
     if rules is not None:
-        return rules  # type: ignore[no-any-return]
+        return rules
     with Session(engine) as session:
         project = session.get(Project, project_id)
         if project is None:
@@ -177,11 +177,11 @@ def _load_assignment(engine: Engine, principal: Principal, assignment_id: int) -
     return assignment
 
 
-_LEASE = Assignment.__table__
-_LABELS = Label.__table__
-_FIRST_SUBMIT = select(
-    _LABELS.c.id, _LABELS.c.assignment_id, _LABELS.c.guideline_version, _LABELS.c.created_at
-).where(_LABELS.c.labeler_id == bindparam("labeler"), _LABELS.c.idempotency_key == bindparam("key"))
+_LEASE = table(Assignment)
+_LABELS = table(Label)
+_FIRST_SUBMIT = select(_LABELS.c.id, _LABELS.c.assignment_id, _LABELS.c.guideline_version, _LABELS.c.created_at).where(
+    _LABELS.c.labeler_id == bindparam("labeler"), _LABELS.c.idempotency_key == bindparam("key")
+)
 _LEASE_ROW = select(
     _LEASE.c.id, _LEASE.c.project_id, _LEASE.c.item_id, _LEASE.c.labeler_id, _LEASE.c.status, _LEASE.c.is_gold
 ).where(_LEASE.c.id == bindparam("aid"))
@@ -268,7 +268,8 @@ def _close_assignment(conn: Any, lease: Any) -> None:
     done = {"status": AssignmentStatus.SUBMITTED.value, "finished_at": utcnow()}
     if lease.status == AssignmentStatus.LEASED.value:
         live = conn.execute(
-            _LEASE.update().where(_LEASE.c.id == lease.id, _LEASE.c.status == AssignmentStatus.LEASED.value), done
+            _LEASE.update().where(_LEASE.c.id == lease.id, _LEASE.c.status == AssignmentStatus.LEASED.value),
+            done,
         )
         if live.rowcount == 1:
             return
@@ -278,7 +279,8 @@ def _close_assignment(conn: Any, lease: Any) -> None:
     if not lease.is_gold and not queue.take_slot_if_needed(conn, lease.item_id):
         raise Gone(f"the lease of assignment {lease.id} expired and the item has all the labels it needs")
     conn.execute(
-        _LEASE.update().where(_LEASE.c.id == lease.id, _LEASE.c.status == AssignmentStatus.EXPIRED.value), done
+        _LEASE.update().where(_LEASE.c.id == lease.id, _LEASE.c.status == AssignmentStatus.EXPIRED.value),
+        done,
     )
 
 
@@ -286,22 +288,21 @@ def give_back(engine: Engine, principal: Principal, assignment_id: int, reason: 
     """Skip (with a reason) or release a lease: the slot goes back to the queue for someone else."""
     assignment = _load_assignment(engine, principal, assignment_id)
     status = AssignmentStatus.SKIPPED if skip else AssignmentStatus.RELEASED
-    table = Assignment.__table__
     with write_transaction(engine) as conn:
         changed = conn.execute(
-            table.update()
-            .where(table.c.id == assignment.id, table.c.status == AssignmentStatus.LEASED.value)
+            _LEASE.update()
+            .where(_LEASE.c.id == assignment.id, _LEASE.c.status == AssignmentStatus.LEASED.value)
             .values(status=status.value, finished_at=utcnow(), skip_reason=reason)
         )
         if changed.rowcount == 1:
             if not assignment.is_gold:
                 queue.return_slot(conn, assignment.item_id)
             return
-        current = conn.execute(select(table.c.status).where(table.c.id == assignment.id)).scalar_one()
+        current = conn.execute(select(_LEASE.c.status).where(_LEASE.c.id == assignment.id)).scalar_one()
         if current == AssignmentStatus.EXPIRED.value:
             conn.execute(
-                table.update()
-                .where(table.c.id == assignment.id)
+                _LEASE.update()
+                .where(_LEASE.c.id == assignment.id)
                 .values(status=status.value, finished_at=utcnow(), skip_reason=reason)
             )
             return

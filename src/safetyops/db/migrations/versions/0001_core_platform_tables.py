@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
 from sqlalchemy.dialects import postgresql
 
 import safetyops.db.base
@@ -86,9 +85,7 @@ def upgrade() -> None:
 
     op.create_table(
         "audit_log",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("at", safetyops.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor_id", sa.Integer(), nullable=True),
         sa.Column("action", sa.String(length=80), nullable=False),
@@ -217,9 +214,7 @@ def upgrade() -> None:
         "project_members",
         sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["project_id"], ["projects.id"], name=op.f("fk_project_members_project_id_projects")
-        ),
+        sa.ForeignKeyConstraint(["project_id"], ["projects.id"], name=op.f("fk_project_members_project_id_projects")),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_project_members_user_id_users")),
         sa.PrimaryKeyConstraint("project_id", "user_id", name=op.f("pk_project_members")),
     )
@@ -230,12 +225,8 @@ def upgrade() -> None:
         "project_vendors",
         sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("vendor_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["project_id"], ["projects.id"], name=op.f("fk_project_vendors_project_id_projects")
-        ),
-        sa.ForeignKeyConstraint(
-            ["vendor_id"], ["vendors.id"], name=op.f("fk_project_vendors_vendor_id_vendors")
-        ),
+        sa.ForeignKeyConstraint(["project_id"], ["projects.id"], name=op.f("fk_project_vendors_project_id_projects")),
+        sa.ForeignKeyConstraint(["vendor_id"], ["vendors.id"], name=op.f("fk_project_vendors_vendor_id_vendors")),
         sa.PrimaryKeyConstraint("project_id", "vendor_id", name=op.f("pk_project_vendors")),
     )
     with op.batch_alter_table("project_vendors", schema=None) as batch_op:
@@ -243,9 +234,7 @@ def upgrade() -> None:
 
     op.create_table(
         "items",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("batch_id", sa.Integer(), nullable=True),
         sa.Column("external_id", sa.String(length=200), nullable=False),
@@ -294,9 +283,7 @@ def upgrade() -> None:
 
     op.create_table(
         "assignments",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("item_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("labeler_id", sa.Integer(), nullable=False),
@@ -307,12 +294,8 @@ def upgrade() -> None:
         sa.Column("finished_at", safetyops.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("skip_reason", sa.String(length=500), nullable=True),
         sa.ForeignKeyConstraint(["item_id"], ["items.id"], name=op.f("fk_assignments_item_id_items")),
-        sa.ForeignKeyConstraint(
-            ["labeler_id"], ["labelers.id"], name=op.f("fk_assignments_labeler_id_labelers")
-        ),
-        sa.ForeignKeyConstraint(
-            ["project_id"], ["projects.id"], name=op.f("fk_assignments_project_id_projects")
-        ),
+        sa.ForeignKeyConstraint(["labeler_id"], ["labelers.id"], name=op.f("fk_assignments_labeler_id_labelers")),
+        sa.ForeignKeyConstraint(["project_id"], ["projects.id"], name=op.f("fk_assignments_project_id_projects")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_assignments")),
         sa.UniqueConstraint("item_id", "labeler_id", name=op.f("uq_assignments_item_id_labeler_id")),
     )
@@ -341,9 +324,7 @@ def upgrade() -> None:
         sa.Column("created_at", safetyops.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["created_by"], ["users.id"], name=op.f("fk_gold_answers_created_by_users")),
         sa.ForeignKeyConstraint(["item_id"], ["items.id"], name=op.f("fk_gold_answers_item_id_items")),
-        sa.ForeignKeyConstraint(
-            ["project_id"], ["projects.id"], name=op.f("fk_gold_answers_project_id_projects")
-        ),
+        sa.ForeignKeyConstraint(["project_id"], ["projects.id"], name=op.f("fk_gold_answers_project_id_projects")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_gold_answers")),
         sa.UniqueConstraint("item_id", name=op.f("uq_gold_answers_item_id")),
     )
@@ -352,9 +333,7 @@ def upgrade() -> None:
 
     op.create_table(
         "labels",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("item_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("labeler_id", sa.Integer(), nullable=False),
@@ -376,14 +355,10 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["item_id"], ["items.id"], name=op.f("fk_labels_item_id_items")),
         sa.ForeignKeyConstraint(["labeler_id"], ["labelers.id"], name=op.f("fk_labels_labeler_id_labelers")),
         sa.ForeignKeyConstraint(["project_id"], ["projects.id"], name=op.f("fk_labels_project_id_projects")),
-        sa.ForeignKeyConstraint(
-            ["supersedes_id"], ["labels.id"], name=op.f("fk_labels_supersedes_id_labels")
-        ),
+        sa.ForeignKeyConstraint(["supersedes_id"], ["labels.id"], name=op.f("fk_labels_supersedes_id_labels")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_labels")),
         sa.UniqueConstraint("assignment_id", name=op.f("uq_labels_assignment_id")),
-        sa.UniqueConstraint(
-            "labeler_id", "idempotency_key", name=op.f("uq_labels_labeler_id_idempotency_key")
-        ),
+        sa.UniqueConstraint("labeler_id", "idempotency_key", name=op.f("uq_labels_labeler_id_idempotency_key")),
     )
     with op.batch_alter_table("labels", schema=None) as batch_op:
         batch_op.create_index("ix_labels_project_id", ["project_id", "id"], unique=False)
@@ -424,9 +399,7 @@ def downgrade() -> None:
     op.drop_table("assignments")
     with op.batch_alter_table("items", schema=None) as batch_op:
         batch_op.drop_index("ix_items_queue")
-        batch_op.drop_index(
-            "ix_items_gold", postgresql_where=sa.text("is_gold"), sqlite_where=sa.text("is_gold")
-        )
+        batch_op.drop_index("ix_items_gold", postgresql_where=sa.text("is_gold"), sqlite_where=sa.text("is_gold"))
 
     op.drop_table("items")
     with op.batch_alter_table("project_vendors", schema=None) as batch_op:
