@@ -147,9 +147,7 @@ def occupancy(agents: int, traffic: float) -> float:
     return min(traffic / agents, 1.0) if agents else 0.0
 
 
-def evaluate_erlang_c(
-    agents: int, traffic: float, aht: float, within: float, shrinkage: float = 0.0
-) -> ErlangCResult:
+def evaluate_erlang_c(agents: int, traffic: float, aht: float, within: float, shrinkage: float = 0.0) -> ErlangCResult:
     """All Erlang C measures for a given number of agents."""
     _check_agents(agents)
     _check_common(traffic, aht, within)

@@ -18,10 +18,7 @@ from safetyops.workforce.models import Vendor
 
 
 def problems_from_validation(exc: ValidationError, file: str | None = None) -> list[Problem]:
-    return [
-        Problem(err["msg"], field=".".join(str(p) for p in err["loc"]) or None, file=file)
-        for err in exc.errors()
-    ]
+    return [Problem(err["msg"], field=".".join(str(p) for p in err["loc"]) or None, file=file) for err in exc.errors()]
 
 
 def load_spec_file(path: Path) -> ProjectSpec:

@@ -60,8 +60,14 @@ def create_labeler(
     with session_scope() as session:
         v = service.get_vendor(session, vendor)
         labeler = service.create_labeler(
-            session, v, username, actor_id=None, password=password,
-            languages=_split(languages), markets=_split(markets), status=status,
+            session,
+            v,
+            username,
+            actor_id=None,
+            password=password,
+            languages=_split(languages),
+            markets=_split(markets),
+            status=status,
         )
         console.print(f"created labeler {username} (id {labeler.id}) at {v.name}")
 
@@ -75,6 +81,11 @@ def list_labelers(vendor: str = typer.Option(None, help="only this vendor")) -> 
         vendor_id = service.get_vendor(session, vendor).id if vendor else None
         for lab in service.list_labelers(session, vendor_id):
             table.add_row(
-                str(lab.id), lab.external_id, str(lab.vendor_id), ",".join(lab.languages), ",".join(lab.markets), lab.status
+                str(lab.id),
+                lab.external_id,
+                str(lab.vendor_id),
+                ",".join(lab.languages),
+                ",".join(lab.markets),
+                lab.status,
             )
     console.print(table)

@@ -26,7 +26,9 @@ def create_vendor(session: Session, name: str, actor_id: int | None, data_region
 
 def get_vendor(session: Session, ref: int | str) -> Vendor:
     vendor = (
-        session.get(Vendor, int(ref)) if str(ref).isdigit() else session.scalar(select(Vendor).where(Vendor.name == ref))
+        session.get(Vendor, int(ref))
+        if str(ref).isdigit()
+        else session.scalar(select(Vendor).where(Vendor.name == ref))
     )
     if vendor is None:
         raise NotFound(f"no vendor '{ref}'")
@@ -34,7 +36,12 @@ def get_vendor(session: Session, ref: int | str) -> Vendor:
 
 
 def create_site(
-    session: Session, vendor: Vendor, name: str, actor_id: int | None, country: str = "", timezone: str = "UTC"
+    session: Session,
+    vendor: Vendor,
+    name: str,
+    actor_id: int | None,
+    country: str = "",
+    timezone: str = "UTC",
 ) -> Site:
     site = Site(vendor_id=vendor.id, name=name, country=country, timezone=timezone)
     session.add(site)
@@ -59,7 +66,13 @@ def create_labeler(
 ) -> Labeler:
     """A labeler profile and the user account it signs in with."""
     user = create_user(
-        session, username, Role.LABELER, password=password, vendor_id=vendor.id, display_name=name, actor_id=actor_id
+        session,
+        username,
+        Role.LABELER,
+        password=password,
+        vendor_id=vendor.id,
+        display_name=name,
+        actor_id=actor_id,
     )
     labeler = Labeler(
         user_id=user.id,
