@@ -12,7 +12,11 @@ from safetyops import __version__
 from safetyops.auth.api import router as auth_router
 from safetyops.db.engine import get_engine
 from safetyops.errors import SafetyOpsError
+from safetyops.guidelines.api import router as guidelines_router
+from safetyops.intake.api import router as intake_router
+from safetyops.planning.api import router as planning_router
 from safetyops.projects.api import router as projects_router
+from safetyops.quality.api import router as quality_router
 from safetyops.web.views import mount_static
 from safetyops.web.views import router as web_router
 from safetyops.work.api import router as work_router
@@ -31,7 +35,16 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.engine = engine or get_engine()
-    for router in (auth_router, workforce_router, projects_router, work_router):
+    for router in (
+        auth_router,
+        workforce_router,
+        projects_router,
+        work_router,
+        quality_router,
+        intake_router,
+        planning_router,
+        guidelines_router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(web_router)
     mount_static(app)

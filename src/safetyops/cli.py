@@ -6,11 +6,14 @@ import typer
 
 from safetyops.auth.cli import tokens_app, users_app
 from safetyops.db.cli import db_app
-from safetyops.planning.cli import staffing_app
+from safetyops.guidelines.cli import guidelines_app
+from safetyops.intake.cli import requests_app
+from safetyops.planning.cli import plans_app, staffing_app
 from safetyops.projects.cli import projects_app
-from safetyops.quality.cli import stats_app
+from safetyops.quality.cli import quality_app, stats_app
 from safetyops.server import demo_command, serve_command
 from safetyops.workforce.cli import labelers_app, vendors_app
+from safetyops.workforce.training_cli import training_app
 
 app = typer.Typer(
     name="safetyops",
@@ -29,6 +32,11 @@ app.add_typer(labelers_app, name="labelers")
 app.add_typer(projects_app, name="projects")
 app.add_typer(stats_app, name="stats")
 app.add_typer(staffing_app, name="staffing")
+app.add_typer(quality_app, name="quality")
+app.add_typer(requests_app, name="requests")
+app.add_typer(plans_app, name="plans")
+app.add_typer(training_app, name="training")
+app.add_typer(guidelines_app, name="guidelines")
 
 
 def main() -> None:

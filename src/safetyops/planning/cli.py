@@ -297,3 +297,6 @@ def backlog_cmd(
         arrived = plan.work[i] if i < plan.work.size else 0.0
         schedule.add_row(str(i + 1), f"{arrived:g}", f"{done:.4g}", f"{plan.backlog[i]:.4g}")
     _show(f"Backlog: deadline {slots} {slot}(s)", rows, False, schedule)
+
+
+plans_app = typer.Typer(help="Manpower plans.", no_args_is_help=True)
