@@ -2,6 +2,414 @@
 
 from __future__ import annotations
 
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import numpy as np
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from safetyops.quality import aggregation as agg
+from safetyops.quality import agreement as ag
+from safetyops.quality import intervals
+from safetyops.quality.tabular import LabelFileError, LabelRows, read_count_table, read_gold, read_label_rows
 
 stats_app = typer.Typer(help="Statistics on any CSV of item,rater,label rows.", no_args_is_help=True)
+
+_out = Console(soft_wrap=True)
+_err = Console(stderr=True, soft_wrap=True)
+
+
+class Metric(StrEnum):
+    percent = "percent"
+    cohen = "cohen"
+    fleiss = "fleiss"
+    alpha = "alpha"
+    ac1 = "ac1"
+
+
+class LevelOpt(StrEnum):
+    nominal = "nominal"
+    ordinal = "ordinal"
+    interval = "interval"
+    ratio = "ratio"
+
+
+class WeightsOpt(StrEnum):
+    linear = "linear"
+    quadratic = "quadratic"
+
+
+class Method(StrEnum):
+    mv = "mv"
+    weighted = "weighted"
+    ds = "ds"
+
+
+class TieOpt(StrEnum):
+    expert_review = "expert_review"
+    severity = "severity"
+
+
+class IntervalOpt(StrEnum):
+    wilson = "wilson"
+    clopper_pearson = "clopper-pearson"
+
+
+@contextmanager
+def _clean_errors() -> Iterator[None]:
+    """Bad input → one line on stderr and exit code 2, never a traceback."""
+    try:
+        yield
+    except (LabelFileError, ValueError) as exc:
+        _err.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _split(text: str | None) -> list[str] | None:
+    return [p.strip() for p in text.split(",") if p.strip()] if text else None
+
+
+def _show(title: str, data: dict[str, Any], as_json: bool) -> None:
+    """Print a result as JSON, or as a two-column Rich table."""
+    if as_json:
+        sys.stdout.write(json.dumps(data, default=_jsonable) + "\n")
+        return
+    table = Table(title=title, show_header=False)
+    for key, value in data.items():
+        if value is not None and not isinstance(value, list | dict):
+            table.add_row(key, f"{value:.6g}" if isinstance(value, float) else str(value))
+    _out.print(table)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value)}")
+
+
+# ------------------------------------------------------------------------------------------ agreement
+
+
+def _is_numeric(rows: LabelRows) -> bool:
+    try:
+        rows.numeric_labels()
+    except LabelFileError:
+        return False
+    return True
+
+
+def _from_table(
+    path: Path, metric: Metric, level: LevelOpt, weights: WeightsOpt | None, bootstrap: int, confidence: float
+) -> tuple[ag.AgreementResult, dict[str, Any]]:
+    table = read_count_table(path)
+    counts = table.counts
+    if metric is Metric.cohen:
+        if counts.shape[0] != counts.shape[1]:
+            raise LabelFileError(
+                path,
+                f"Cohen's κ needs a square table, got {counts.shape[0]} rows × {counts.shape[1]} columns",
+            )
+        return ag.cohen_kappa_table(counts, weights.value if weights else None, confidence), {}
+    if metric is Metric.alpha and level is not LevelOpt.nominal:
+        bad = [c for c in table.col_names if not _float_ok(c)]
+        if bad:
+            raise LabelFileError(
+                path,
+                f"category {bad[0]!r} is not a number ({level.value} α needs numeric categories)",
+                1,
+                bad[0],
+            )
+        values = np.asarray([float(c) for c in table.col_names])
+        order = np.argsort(values)
+        return ag.krippendorff_alpha_counts(
+            counts[:, order], values[order], level.value, bootstrap=bootstrap, confidence=confidence
+        ), {}
+    return _from_counts(metric, level, counts, None, bootstrap, confidence), {}
+
+
+def _float_ok(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _from_counts(
+    metric: Metric, level: LevelOpt, counts: Any, n_raters: int | None, bootstrap: int, confidence: float
+) -> ag.AgreementResult:
+    if metric is Metric.fleiss:
+        return ag.fleiss_kappa(counts, confidence, bootstrap, n_raters=n_raters)
+    if metric is Metric.ac1:
+        return ag.gwet_ac1(counts, confidence, n_raters=n_raters)
+    if metric is Metric.alpha:
+        return ag.krippendorff_alpha_counts(
+            counts, None, level.value, n_raters=n_raters or 0, bootstrap=bootstrap, confidence=confidence
+        )
+    return ag.percent_agreement_result(counts, confidence, bootstrap, n_raters=n_raters)
+
+
+def _from_rows(
+    path: Path,
+    metric: Metric,
+    level: LevelOpt,
+    weights: WeightsOpt | None,
+    categories: list[str] | None,
+    bootstrap: int,
+    confidence: float,
+) -> tuple[ag.AgreementResult, dict[str, Any]]:
+    rows = read_label_rows(path)
+    numeric = (metric is Metric.alpha and level is not LevelOpt.nominal) or (categories is None and _is_numeric(rows))
+    enc = rows.encode(categories, numeric=numeric)
+    keep = ag.unique_pairs(enc.items, enc.raters, enc.n_raters)
+    extra: dict[str, Any] = {"dropped_repeats": len(enc.items) - len(keep)}
+    items, raters, labels = enc.items[keep], enc.raters[keep], enc.labels[keep]
+    if metric is Metric.cohen:
+        if enc.n_raters != 2:
+            names = ", ".join(map(str, enc.rater_ids[:5]))
+            raise LabelFileError(
+                path,
+                f"Cohen's κ needs exactly two raters; found {enc.n_raters} ({names}). "
+                "Use --metric fleiss, alpha or ac1 for more raters",
+                None,
+                "rater",
+            )
+        cols = ag.rater_columns(items, raters, labels, enc.n_items, 2)
+        return ag.cohen_kappa(
+            cols[:, 0], cols[:, 1], enc.n_classes, weights.value if weights else None, confidence
+        ), extra
+    counts = ag.count_matrix(items, labels, enc.n_items, enc.n_classes)
+    if metric is Metric.alpha:
+        values = enc.classes.astype(np.float64) if numeric else None
+        return ag.krippendorff_alpha_counts(
+            counts, values, level.value, n_raters=enc.n_raters, bootstrap=bootstrap, confidence=confidence
+        ), extra
+    return _from_counts(metric, level, counts, enc.n_raters, bootstrap, confidence), extra
+
+
+@stats_app.command(
+    epilog="Example: safetyops stats agreement labels.csv --metric alpha --level ordinal --json",
+)
+def agreement(
+    file: Path = typer.Argument(..., help="CSV of item,rater,label rows (or a count table with --table)."),
+    metric: Metric = typer.Option(Metric.alpha, "--metric", help="Statistic to compute."),
+    level: LevelOpt = typer.Option(LevelOpt.nominal, "--level", help="Measurement level for α."),
+    weights: WeightsOpt | None = typer.Option(None, "--weights", help="Weighted Cohen's κ."),
+    categories: str | None = typer.Option(None, "--categories", help="Full category list, e.g. A,B,C."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    bootstrap: int = typer.Option(1000, "--bootstrap", min=0, help="Resamples for bootstrap CIs (0: none)."),
+    table: bool = typer.Option(
+        False,
+        "--table",
+        help="FILE is a count table (Fleiss: items × categories; Cohen: square rater-1 × rater-2).",
+    ),
+    confidence: float = typer.Option(0.95, "--confidence", help="Confidence level of the interval."),
+) -> None:
+    """Agreement between raters: percent, Cohen's κ, Fleiss' κ, Krippendorff's α or Gwet's AC1."""
+    with _clean_errors():
+        if table:
+            result, extra = _from_table(file, metric, level, weights, bootstrap, confidence)
+        else:
+            result, extra = _from_rows(file, metric, level, weights, _split(categories), bootstrap, confidence)
+    if extra.get("dropped_repeats"):
+        _err.print(f"note: {extra['dropped_repeats']} repeated (item, rater) rows ignored; the first was kept")
+    data = {"file": str(file), **result.as_dict(), **extra}
+    _show(f"{metric.value} agreement", data, as_json)
+
+
+# ----------------------------------------------------------------------------------------- aggregate
+
+
+def _gold_codes(path: Path, enc: agg.EncodedLabels) -> tuple[np.ndarray, np.ndarray]:
+    items, labels = read_gold(path)
+    item_pos = {str(v): i for i, v in enumerate(enc.item_ids.tolist())}
+    class_pos = {str(v): i for i, v in enumerate(enc.classes.tolist())}
+    bad = [lab for lab in labels.tolist() if lab not in class_pos]
+    if bad:
+        raise LabelFileError(path, f"gold label {bad[0]!r} is not one of the labels in use", None, "label")
+    pairs = [
+        (item_pos[i], class_pos[lab]) for i, lab in zip(items.tolist(), labels.tolist(), strict=True) if i in item_pos
+    ]
+    arr = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    return arr[:, 0], arr[:, 1]
+
+
+def _aggregate(
+    enc: agg.EncodedLabels,
+    method: Method,
+    tie: TieOpt,
+    severity: list[int] | None,
+    threshold: float,
+    gold: tuple[np.ndarray, np.ndarray] | None,
+) -> agg.AggregationResult:
+    kw: dict[str, Any] = {"tie": tie.value, "severity_order": severity, "threshold": threshold}
+    if method is Method.mv:
+        return agg.majority_vote(enc.items, enc.labels, enc.n_items, enc.n_classes, **kw)
+    if method is Method.ds:
+        return agg.dawid_skene(
+            enc.items, enc.raters, enc.labels, enc.n_items, enc.n_raters, enc.n_classes, gold=gold, **kw
+        )
+    reference = agg.majority_vote(enc.items, enc.labels, enc.n_items, enc.n_classes).labels
+    if gold is not None:
+        reference = np.full(enc.n_items, -1, np.int64)
+        reference[gold[0]] = gold[1]
+    acc = agg.rater_accuracy(enc.items, enc.raters, enc.labels, reference, enc.n_raters)
+    return agg.weighted_vote(enc.items, enc.raters, enc.labels, enc.n_items, enc.n_classes, acc, **kw)
+
+
+def _write_labels(path: Path, enc: agg.EncodedLabels, res: agg.AggregationResult) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["item", "label", "confidence", "needs_review", "tied"])
+        names = np.append(enc.classes.astype(str), "")[res.labels]
+        writer.writerows(
+            zip(
+                enc.item_ids.tolist(),
+                names.tolist(),
+                np.round(res.confidence, 6).tolist(),
+                res.needs_review.tolist(),
+                res.tied.tolist(),
+                strict=True,
+            )
+        )
+
+
+@stats_app.command(
+    epilog="Example: safetyops stats aggregate labels.csv --method ds --threshold 0.7 --out final.csv",
+)
+def aggregate(
+    file: Path = typer.Argument(..., help="CSV of item,rater,label rows."),
+    method: Method = typer.Option(
+        Method.mv, "--method", help="mv: majority; weighted: by rater accuracy; ds: Dawid–Skene."
+    ),
+    out: Path | None = typer.Option(None, "--out", help="Write item,label,confidence,needs_review,tied CSV."),
+    tie: TieOpt = typer.Option(TieOpt.expert_review, "--tie", help="What a tied vote gets."),
+    severity_order: str | None = typer.Option(
+        None, "--severity-order", help="Labels, most severe first, e.g. severe,mild,none."
+    ),
+    threshold: float = typer.Option(0.7, "--threshold", help="Below this confidence an item needs review."),
+    gold: Path | None = typer.Option(None, "--gold", help="CSV of item,label gold answers (weighted, ds)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object with every item."),
+) -> None:
+    """Final label per item with its confidence; low-confidence or tied items are listed for expert review."""
+    with _clean_errors():
+        enc = read_label_rows(file).encode()
+        order = _split(severity_order)
+        severity = None
+        if order is not None:
+            known = {str(c): i for i, c in enumerate(enc.classes.tolist())}
+            missing = [o for o in order if o not in known]
+            if missing:
+                raise ValueError(f"--severity-order: {missing[0]!r} is not a label in {file}")
+            severity = [known[o] for o in order]
+        gold_codes = _gold_codes(gold, enc) if gold is not None else None
+        res = _aggregate(enc, method, tie, severity, threshold, gold_codes)
+        if out is not None:
+            _write_labels(out, enc, res)
+    _show_aggregate(file, enc, res, as_json)
+
+
+def _show_aggregate(file: Path, enc: agg.EncodedLabels, res: agg.AggregationResult, as_json: bool) -> None:
+    names = np.append(enc.classes.astype(str), "")[res.labels]
+    review = enc.item_ids[res.review_items].astype(str).tolist()
+    summary: dict[str, Any] = {
+        "file": str(file),
+        "method": res.method,
+        "n_items": enc.n_items,
+        "n_raters": enc.n_raters,
+        "n_labels": len(enc.items),
+        "n_tied": int(res.tied.sum()),
+        "n_needs_review": len(review),
+        "threshold": res.threshold,
+    }
+    if res.method == "ds":
+        summary |= {
+            "iterations": res.iterations,
+            "converged": res.converged,
+            "log_likelihood": res.log_likelihood,
+        }
+    if as_json:
+        items = [
+            {"item": i, "label": lab or None, "confidence": c, "needs_review": r}
+            for i, lab, c, r in zip(
+                enc.item_ids.astype(str).tolist(),
+                names.tolist(),
+                res.confidence.tolist(),
+                res.needs_review.tolist(),
+                strict=True,
+            )
+        ]
+        sys.stdout.write(json.dumps({**summary, "needs_review": review, "items": items}) + "\n")
+        return
+    _show(f"{res.method} aggregation", summary, False)
+    table = Table("item", "label", "confidence", "needs review", title="items (first 50)")
+    for i in range(min(enc.n_items, 50)):
+        table.add_row(
+            str(enc.item_ids[i]),
+            names[i] or "—",
+            f"{res.confidence[i]:.3f}",
+            "yes" if res.needs_review[i] else "",
+        )
+    _out.print(table)
+
+
+# -------------------------------------------------------------------------------- accuracy, sizes
+
+
+@stats_app.command(epilog="Example: safetyops stats accuracy --correct 182 --total 200 --method wilson")
+def accuracy(
+    correct: int = typer.Option(..., "--correct", min=0, help="Labels judged correct."),
+    total: int = typer.Option(..., "--total", min=0, help="Labels audited."),
+    method: IntervalOpt = typer.Option(IntervalOpt.wilson, "--method", help="Interval method."),
+    confidence: float = typer.Option(0.95, "--confidence", help="Confidence level."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Accuracy with its confidence interval (Wilson or exact Clopper–Pearson)."""
+    with _clean_errors():
+        if correct > total:
+            raise typer.BadParameter(f"--correct ({correct}) cannot exceed --total ({total})")
+        result = intervals.proportion_ci(correct, total, method.value, confidence)
+    _show("accuracy", result.as_dict(), as_json)
+
+
+@stats_app.command(
+    "sample-size",
+    epilog="Example: safetyops stats sample-size --accuracy 0.9 --margin 0.03 --population 20000",
+)
+def sample_size(
+    accuracy: float = typer.Option(..., "--accuracy", help="Expected accuracy (0.5 if unknown: the largest n)."),
+    margin: float = typer.Option(..., "--margin", help="Half-width of the interval, e.g. 0.05 for ±5 points."),
+    population: int | None = typer.Option(None, "--population", min=1, help="Items in the batch (FPC)."),
+    confidence: float = typer.Option(0.95, "--confidence", help="Confidence level."),
+    max_error_rate: float | None = typer.Option(
+        None, "--max-error-rate", help="Also give the zero-defect plan for this error rate."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Items to audit to know accuracy to ±margin (normal approximation with finite-population correction)."""
+    with _clean_errors():
+        n = intervals.audit_sample_size(accuracy, margin, population, confidence)
+        data: dict[str, Any] = {
+            "accuracy": accuracy,
+            "margin": margin,
+            "population": population,
+            "confidence": confidence,
+            "n": n,
+        }
+        if max_error_rate is not None:
+            data["zero_defect_n"] = intervals.zero_defect_sample_size(max_error_rate, confidence)
+            data["max_error_rate"] = max_error_rate
+    _show("audit sample size", data, as_json)
+
+
+quality_app = typer.Typer(
+    help="Quality of a project: gold accuracy, agreement, QA review, calibration.", no_args_is_help=True
+)

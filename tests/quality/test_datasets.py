@@ -1,0 +1,106 @@
+"""Real data: Dawid & Skene's (1979) anaesthetists and ConvAbuse (EMNLP 2021, CC BY 4.0) end to end."""
+
+from __future__ import annotations
+
+import krippendorff
+import numpy as np
+import pytest
+
+from safetyops.quality.aggregation import dawid_skene, encode_labels, majority_vote
+from safetyops.quality.agreement import (
+    count_matrix,
+    fleiss_kappa,
+    gwet_ac1,
+    krippendorff_alpha,
+    pairwise_agreement,
+)
+from safetyops.quality.tabular import read_label_rows
+
+from .conftest import DATA
+
+ANAESTHESIA = DATA / "dawid_skene_1979" / "anaesthesia_A.csv"
+
+
+@pytest.fixture(scope="module")
+def anaesthesia():  # type: ignore[no-untyped-def]
+    if not ANAESTHESIA.exists():
+        pytest.skip("Dawid–Skene 1979 data not present")
+    return read_label_rows(ANAESTHESIA).encode(numeric=True)
+
+
+def test_dawid_skene_1979_class_priors(anaesthesia) -> None:  # type: ignore[no-untyped-def]
+    """The paper's ML estimates of the class proportions are 0.40, 0.42, 0.11, 0.07 (Table 2)."""
+    e = anaesthesia
+    assert (e.n_items, e.n_raters, e.n_classes, len(e.items)) == (45, 5, 4, 315)
+    res = dawid_skene(e.items, e.raters, e.labels, e.n_items, e.n_raters, e.n_classes, smoothing=0.0, tol=1e-10)
+    assert res.converged and res.priors is not None
+    assert np.round(res.priors, 2) == pytest.approx([0.40, 0.42, 0.11, 0.07])
+    assert np.all(np.diff(res.ll_trace) > -1e-9)
+    # observer 1 rated each patient three times: its confusion rows are still distributions
+    assert res.confusion is not None and np.allclose(res.confusion.sum(axis=2), 1.0)
+    # every patient gets a label; DS only departs from the majority where votes are split
+    mv = majority_vote(e.items, e.labels, e.n_items, e.n_classes)
+    assert (res.labels >= 0).all()
+    assert (res.labels == mv.labels).mean() >= 0.9
+
+
+def test_dawid_skene_gold_items_are_clamped(anaesthesia) -> None:  # type: ignore[no-untyped-def]
+    e = anaesthesia
+    gold_items, gold_classes = np.array([0, 1, 2]), np.array([3, 3, 3])
+    res = dawid_skene(e.items, e.raters, e.labels, e.n_items, e.n_raters, e.n_classes, gold=(gold_items, gold_classes))
+    assert np.array_equal(res.labels[gold_items], gold_classes)
+    assert np.allclose(res.posteriors[gold_items].max(axis=1), 1.0)
+
+
+@pytest.fixture(scope="module")
+def ca_matrix(convabuse: dict[str, np.ndarray]) -> np.ndarray:
+    matrix = np.full((8, convabuse["n_items"]), np.nan)
+    matrix[convabuse["rater"], convabuse["item"]] = convabuse["score"]
+    return matrix
+
+
+@pytest.mark.parametrize("level", ["nominal", "ordinal", "interval"])
+def test_convabuse_alpha_matches_krippendorff(ca_matrix: np.ndarray, level: str) -> None:
+    ref = krippendorff.alpha(reliability_data=ca_matrix, level_of_measurement=level)
+    ours = krippendorff_alpha(ca_matrix, level, bootstrap=300)
+    assert ours.value == pytest.approx(ref, abs=1e-10)
+    assert ours.ci_low is not None and ours.ci_high is not None
+    assert ours.ci_low < ours.value < ours.ci_high and ours.ci_high - ours.ci_low < 0.1
+    assert (ours.n_items, ours.n_raters) == (4185, 8)
+
+
+def test_convabuse_sensible_values(ca_matrix: np.ndarray, convabuse: dict[str, np.ndarray]) -> None:
+    nominal = krippendorff_alpha(ca_matrix, "nominal", bootstrap=0).value
+    ordinal = krippendorff_alpha(ca_matrix, "ordinal", bootstrap=0).value
+    assert nominal is not None and ordinal is not None
+    # moderate agreement; the ordered scale credits near-misses (mildly vs strongly abusive)
+    assert 0.35 < nominal < 0.55 < ordinal < 0.75
+    e = encode_labels(convabuse["item"], convabuse["rater"], convabuse["score"])
+    counts = count_matrix(e.items, e.labels, e.n_items, e.n_classes)
+    fleiss = fleiss_kappa(counts)
+    assert fleiss.value == pytest.approx(nominal, abs=0.01)  # Fleiss' κ ≈ nominal α for many units
+    assert fleiss.percent_agreement is not None and 0.75 < fleiss.percent_agreement < 0.85
+    ac1 = gwet_ac1(counts)
+    assert ac1.value is not None and ac1.value > fleiss.value  # skewed prevalence: AC1 > κ
+
+
+def test_convabuse_pairwise(convabuse: dict[str, np.ndarray]) -> None:
+    e = encode_labels(convabuse["item"], convabuse["rater"], convabuse["score"])
+    pw = pairwise_agreement(e.items, e.raters, e.labels, e.n_items, e.n_raters, e.n_classes)
+    rows = pw.rows()
+    assert len(rows) == 28
+    assert all(r["n"] > 200 for r in rows)
+    kappas = np.asarray([r["kappa"] for r in rows])
+    assert 0.1 < kappas.min() < kappas.max() < 0.8
+    assert all(0.6 < r["percent_agreement"] < 0.95 for r in rows)
+
+
+def test_convabuse_dawid_skene(convabuse: dict[str, np.ndarray]) -> None:
+    e = encode_labels(convabuse["item"], convabuse["rater"], convabuse["score"])
+    ds = dawid_skene(e.items, e.raters, e.labels, e.n_items, e.n_raters, e.n_classes, max_iter=300, threshold=0.7)
+    mv = majority_vote(e.items, e.labels, e.n_items, e.n_classes)
+    assert ds.converged and (ds.labels >= 0).all()
+    assert ds.priors is not None and e.classes[int(np.argmax(ds.priors))] == 1  # most turns are not abusive
+    agree = (ds.labels == mv.labels) | mv.tied
+    assert agree.mean() > 0.95
+    assert 0 < ds.needs_review.sum() < 0.2 * e.n_items
