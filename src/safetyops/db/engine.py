@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -117,17 +119,49 @@ def session_scope() -> Iterator[Session]:
         session.close()
 
 
-# SQLite has one writer at a time. Threads of one process queue on this lock instead of on
-# SQLite's busy handler, which sleeps in steps of up to 100 ms and ruins tail latency.
+# SQLite has one writer at a time. Writers queue on these locks instead of on SQLite's busy handler,
+# which sleeps in steps of up to 100 ms and ruins tail latency: a thread lock within a process, and an
+# advisory file lock (flock) beside the database across server processes, whose waiters the kernel
+# wakes as soon as it is released.
 _sqlite_writer = threading.Lock()
+_lock_files: dict[str, int] = {}
+
+
+def _writer_lock_fd(engine: Engine) -> int | None:
+    database = engine.url.database
+    if not database or database == ":memory:":
+        return None
+    fd = _lock_files.get(database)
+    if fd is None:
+        fd = os.open(database + ".writelock", os.O_RDWR | os.O_CREAT, 0o600)
+        _lock_files[database] = fd
+    return fd
+
+
+@contextmanager
+def _sqlite_write_lock(engine: Engine) -> Iterator[None]:
+    with _sqlite_writer:
+        fd = _writer_lock_fd(engine)
+        if fd is None:
+            yield
+            return
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Any]:
-    """A short write transaction: on SQLite, BEGIN IMMEDIATE under the process's writer lock."""
+    """A short write transaction: on SQLite, BEGIN IMMEDIATE under the writer locks."""
     if not is_sqlite(engine):
         with engine.connect() as conn, conn.begin():
             yield conn
         return
-    with _sqlite_writer, engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn, conn.begin():
+    with (
+        _sqlite_write_lock(engine),
+        engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn,
+        conn.begin(),
+    ):
         yield conn

@@ -5,15 +5,17 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, TextualSelect, bindparam, insert, text, update
+from sqlalchemy import Connection, TextualSelect, bindparam, text, update
 
+from safetyops.db import raw
 from safetyops.db.base import JSONType, UTCDateTime, table, utcnow
 from safetyops.projects.models import Item
-from safetyops.work.models import Assignment, AssignmentStatus
 
-ITEM_COLUMNS = "id, content_text, media_url, media_type, market, language, context"
+ITEM_COLUMNS = ("id", "content_text", "media_url", "media_type", "market", "language", "context")
+_ITEM_SQL = ", ".join(ITEM_COLUMNS)
 
 
 def _typed(sql: str) -> TextualSelect:
@@ -30,65 +32,101 @@ class Eligibility:
     markets: tuple[str, ...] = ()
 
 
-def _eligibility_sql(who: Eligibility, params: dict[str, Any], is_pg: bool) -> str:
-    clauses = []
-    for column, values in (("language", who.languages), ("market", who.markets)):
-        if not values:
-            continue
-        params[column + "s"] = list(values)
-        inside = f"= ANY(:{column}s)" if is_pg else f"IN (SELECT value FROM json_each(:{column}s))"
-        if not is_pg:
-            params[column + "s"] = _json_list(values)
-        clauses.append(f"AND (i.{column} IS NULL OR i.{column} {inside})")
-    return " ".join(clauses)
+def _candidate_sql(pg: bool, languages: bool, markets: bool) -> str:
+    """The next item for a labeler: first by priority then age, from the partial queue index."""
+    extra = ""
+    for column, wanted in (("language", languages), ("market", markets)):
+        if wanted:
+            inside = f"= ANY(:{column}s)" if pg else f"IN (SELECT value FROM json_each(:{column}s))"
+            extra += f" AND (i.{column} IS NULL OR i.{column} {inside})"
+    # OFFSET 0 keeps PostgreSQL from turning NOT EXISTS into an anti-join over the labeler's whole
+    # history: it stays a per-candidate probe of the unique (item_id, labeler_id) index.
+    fence = " OFFSET 0" if pg else ""
+    return (
+        "SELECT i.id FROM items i "
+        f"WHERE i.project_id = :p AND i.open_slots > 0 AND NOT i.is_gold{extra} "
+        f"AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.labeler_id = :l{fence}) "
+        "ORDER BY i.priority DESC, i.id LIMIT 1"
+    )
 
 
-def _json_list(values: tuple[str, ...]) -> str:
-    import orjson
+@lru_cache(maxsize=16)
+def _pick_statements(pg: bool, languages: bool, markets: bool) -> tuple[raw.Statement, raw.Statement | None]:
+    candidate = _candidate_sql(pg, languages, markets)
+    if pg:
+        take = (
+            f"WITH pick AS ({candidate} FOR UPDATE SKIP LOCKED) "
+            "UPDATE items SET open_slots = items.open_slots - 1 FROM pick WHERE items.id = pick.id "
+            "RETURNING " + ", ".join(f"items.{c}" for c in ITEM_COLUMNS)
+        )
+        return raw.Statement(take), None
+    take = f"UPDATE items SET open_slots = open_slots - 1 WHERE id = :id AND open_slots > 0 RETURNING {_ITEM_SQL}"
+    return raw.Statement(candidate), raw.Statement(take)
 
-    return orjson.dumps(list(values)).decode()
+
+@lru_cache(maxsize=8)
+def _take_and_lease_pg(languages: bool, markets: bool) -> raw.Statement:
+    """PostgreSQL: pick, take the slot and write the lease in one statement (one round trip)."""
+    candidate = _candidate_sql(True, languages, markets)
+    cols = ", ".join(f"taken.{c}" for c in ITEM_COLUMNS)
+    return raw.Statement(
+        f"WITH pick AS ({candidate} FOR UPDATE SKIP LOCKED), "
+        "taken AS (UPDATE items SET open_slots = items.open_slots - 1 FROM pick WHERE items.id = pick.id "
+        "RETURNING " + ", ".join(f"items.{c}" for c in ITEM_COLUMNS) + "), "
+        "lease AS (INSERT INTO assignments (project_id, item_id, labeler_id, is_gold, status, leased_at, expires_at) "
+        "SELECT :p, taken.id, :l, false, 'leased', :now, :expires FROM taken RETURNING id) "
+        f"SELECT lease.id, {cols} FROM lease, taken"
+    )
+
+
+def take_and_lease(
+    conn: Connection, project_id: int, who: Eligibility, minutes: int
+) -> tuple[int, dict[str, Any], datetime] | None:
+    """A regular task in one round trip on PostgreSQL; elsewhere pick, then lease."""
+    now = utcnow()
+    expires = now + timedelta(minutes=minutes)
+    if not raw.is_pg(conn):
+        item = pick_regular(conn, project_id, who)
+        if item is None:
+            return None
+        lease_id, expires = insert_lease(conn, project_id, item["id"], who.labeler_id, minutes, False)
+        return lease_id, item, expires
+    params: dict[str, Any] = {"p": project_id, "l": who.labeler_id, "now": now, "expires": expires}
+    if who.languages:
+        params["languages"] = list(who.languages)
+    if who.markets:
+        params["markets"] = list(who.markets)
+    row = raw.execute(conn, _take_and_lease_pg(bool(who.languages), bool(who.markets)), params).fetchone()
+    if row is None:
+        return None
+    item = _item(row[1:])
+    assert item is not None
+    return int(row[0]), item, expires
+
+
+def _item(row: Any) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    item = dict(zip(ITEM_COLUMNS, row, strict=True))
+    item["context"] = raw.read_json(item["context"])
+    return item
 
 
 def pick_regular(conn: Connection, project_id: int, who: Eligibility) -> dict[str, Any] | None:
     """Take one slot of the highest-priority oldest item this labeler may label, or None."""
-    is_pg = conn.dialect.name == "postgresql"
+    pg = raw.is_pg(conn)
     params: dict[str, Any] = {"p": project_id, "l": who.labeler_id}
-    extra = _eligibility_sql(who, params, is_pg)
-    # OFFSET 0 keeps PostgreSQL from turning NOT EXISTS into an anti-join over the labeler's whole
-    # history: it stays a per-candidate probe of the unique (item_id, labeler_id) index.
-    fence = "OFFSET 0" if is_pg else ""
-    candidate = f"""
-        SELECT i.id FROM items i
-        WHERE i.project_id = :p AND i.open_slots > 0 AND NOT i.is_gold {extra}
-          AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.labeler_id = :l {fence})
-        ORDER BY i.priority DESC, i.id
-        LIMIT 1
-    """
-    if is_pg:
-        sql = f"""
-            WITH pick AS ({candidate} FOR UPDATE SKIP LOCKED)
-            UPDATE items SET open_slots = items.open_slots - 1 FROM pick
-            WHERE items.id = pick.id
-            RETURNING items.id, items.content_text, items.media_url, items.media_type,
-                      items.market, items.language, items.context
-        """
-        row = conn.execute(_typed(sql), params).mappings().first()
-        return dict(row) if row else None
-    item_id = conn.execute(text(candidate), params).scalar()
-    if item_id is None:
+    if who.languages:
+        params["languages"] = raw.bind_list(conn, list(who.languages))
+    if who.markets:
+        params["markets"] = raw.bind_list(conn, list(who.markets))
+    first, second = _pick_statements(pg, bool(who.languages), bool(who.markets))
+    if second is None:
+        return _item(raw.execute(conn, first, params).fetchone())
+    found = raw.execute(conn, first, params).fetchone()
+    if found is None:
         return None
-    row = (
-        conn.execute(
-            _typed(
-                f"UPDATE items SET open_slots = open_slots - 1 WHERE id = :id AND open_slots > 0 "
-                f"RETURNING {ITEM_COLUMNS}"
-            ),
-            {"id": item_id},
-        )
-        .mappings()
-        .first()
-    )
-    return dict(row) if row else None
+    return _item(raw.execute(conn, second, {"id": found[0]}).fetchone())
 
 
 def pick_gold(conn: Connection, project_id: int, labeler_id: int) -> dict[str, Any] | None:
@@ -107,10 +145,16 @@ def pick_gold(conn: Connection, project_id: int, labeler_id: int) -> dict[str, A
     """
     params = {"p": project_id, "l": labeler_id, "pivot": pivot}
     for op in (">=", "<"):
-        row = conn.execute(_typed(unseen.format(cols=ITEM_COLUMNS, op=op)), params).mappings().first()
+        row = conn.execute(_typed(unseen.format(cols=_ITEM_SQL, op=op)), params).mappings().first()
         if row:
             return dict(row)
     return None
+
+
+_INSERT_LEASE = raw.Statement(
+    "INSERT INTO assignments (project_id, item_id, labeler_id, is_gold, status, leased_at, expires_at) "
+    "VALUES (:p, :item, :l, :gold, 'leased', :now, :expires) RETURNING id"
+)
 
 
 def insert_lease(
@@ -118,19 +162,15 @@ def insert_lease(
 ) -> tuple[int, datetime]:
     now = utcnow()
     expires = now + timedelta(minutes=minutes)
-    new_id = conn.execute(
-        insert(table(Assignment)).returning(table(Assignment).c.id),
-        {
-            "project_id": project_id,
-            "item_id": item_id,
-            "labeler_id": labeler_id,
-            "is_gold": is_gold,
-            "status": AssignmentStatus.LEASED.value,
-            "leased_at": now,
-            "expires_at": expires,
-        },
-    ).scalar_one()
-    return int(new_id), expires
+    params = {
+        "p": project_id,
+        "item": item_id,
+        "l": labeler_id,
+        "gold": is_gold,
+        "now": raw.bind_time(conn, now),
+        "expires": raw.bind_time(conn, expires),
+    }
+    return int(raw.execute(conn, _INSERT_LEASE, params).fetchone()[0]), expires
 
 
 _SWEEP = text(
@@ -167,5 +207,8 @@ def take_slot_if_needed(conn: Connection, item_id: int) -> bool:
     return result.rowcount == 1
 
 
+_COUNT_LABEL = raw.Statement("UPDATE items SET label_count = label_count + 1 WHERE id = :id")
+
+
 def count_label(conn: Connection, item_id: int) -> None:
-    conn.execute(text("UPDATE items SET label_count = label_count + 1 WHERE id = :id"), {"id": item_id})
+    raw.execute(conn, _COUNT_LABEL, {"id": item_id})

@@ -7,15 +7,16 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, bindparam, insert, select
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from safetyops.auth import policies
 from safetyops.auth.principal import Principal
 from safetyops.config import get_settings
+from safetyops.db import raw
 from safetyops.db.base import table, utcnow
 from safetyops.db.engine import write_transaction
 from safetyops.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound
@@ -134,22 +135,25 @@ def next_task(engine: Engine, principal: Principal, project_id: int) -> dict[str
     for attempt in range(3):
         try:
             with write_transaction(engine) as conn:
-                item = queue.pick_gold(conn, project_id, who.labeler_id) if want_gold else None
-                is_gold = item is not None
-                if item is None:
-                    item = queue.pick_regular(conn, project_id, who)
-                if item is None:
-                    return None
-                assignment_id, expires = queue.insert_lease(
-                    conn, project_id, item["id"], who.labeler_id, rules.lease_minutes, is_gold
-                )
-            return _task_view(assignment_id, item, expires, rules)
+                leased = _lease_one(conn, project_id, who, rules.lease_minutes, want_gold)
+            return None if leased is None else _task_view(*leased, rules)
         except IntegrityError:
             # The same labeler raced itself to one item; the unique (item, labeler) key refused the
             # second lease and the transaction rolled back. Try again.
             if attempt == 2:
                 raise
     return None
+
+
+def _lease_one(
+    conn: Any, project_id: int, who: queue.Eligibility, minutes: int, want_gold: bool
+) -> tuple[int, dict[str, Any], datetime] | None:
+    if want_gold:
+        item = queue.pick_gold(conn, project_id, who.labeler_id)
+        if item is not None:
+            assignment_id, expires = queue.insert_lease(conn, project_id, item["id"], who.labeler_id, minutes, True)
+            return assignment_id, item, expires
+    return queue.take_and_lease(conn, project_id, who, minutes)
 
 
 def _task_view(assignment_id: int, item: dict[str, Any], expires: datetime, rules: ProjectRules) -> dict[str, Any]:
@@ -179,31 +183,88 @@ def _load_assignment(engine: Engine, principal: Principal, assignment_id: int) -
 
 _LEASE = table(Assignment)
 _LABELS = table(Label)
-_FIRST_SUBMIT = select(_LABELS.c.id, _LABELS.c.assignment_id, _LABELS.c.guideline_version, _LABELS.c.created_at).where(
-    _LABELS.c.labeler_id == bindparam("labeler"), _LABELS.c.idempotency_key == bindparam("key")
+
+
+class LeaseRow(NamedTuple):
+    id: int
+    project_id: int
+    item_id: int
+    labeler_id: int
+    status: str
+    is_gold: bool
+
+
+_FIRST_SUBMIT = raw.Statement(
+    "SELECT id, assignment_id, guideline_version, created_at FROM labels "
+    "WHERE labeler_id = :labeler AND idempotency_key = :key"
 )
-_LEASE_ROW = select(
-    _LEASE.c.id, _LEASE.c.project_id, _LEASE.c.item_id, _LEASE.c.labeler_id, _LEASE.c.status, _LEASE.c.is_gold
-).where(_LEASE.c.id == bindparam("aid"))
+_LEASE_ROW = raw.Statement(
+    "SELECT id, project_id, item_id, labeler_id, status, is_gold FROM assignments WHERE id = :aid"
+)
+_CLOSE_LEASE = raw.Statement(
+    "UPDATE assignments SET status = 'submitted', finished_at = :now WHERE id = :aid AND status = 'leased'"
+)
+_INSERT_LABEL = raw.Statement(
+    "INSERT INTO labels (project_id, item_id, labeler_id, assignment_id, is_gold, answer, time_spent_ms, "
+    "guideline_version, idempotency_key, created_at) VALUES (:p, :item, :l, :aid, :gold, {answer}, :ms, :gv, :key, "
+    ":now) RETURNING id"
+)
+_INSERT_LABEL.postgresql = _INSERT_LABEL.postgresql.replace("{answer}", "CAST(%(answer)s AS JSONB)")
+_INSERT_LABEL.sqlite = _INSERT_LABEL.sqlite.replace("{answer}", ":answer")
 
 
-def _receipt(row: Any) -> dict[str, Any]:
+# PostgreSQL fast path of a submit on a live lease: close it, write the label and count it in one
+# round trip. Anything else (a retry, an expired lease, someone else's id) falls back to the general path.
+_SUBMIT_LIVE_PG = raw.Statement(
+    "WITH closed AS (UPDATE assignments SET status = 'submitted', finished_at = :now "
+    "WHERE id = :aid AND labeler_id = :l AND status = 'leased' RETURNING id, project_id, item_id, is_gold), "
+    "lab AS (INSERT INTO labels (project_id, item_id, labeler_id, assignment_id, is_gold, answer, time_spent_ms, "
+    "guideline_version, idempotency_key, created_at) "
+    "SELECT c.project_id, c.item_id, :l, c.id, c.is_gold, CAST(:answer AS JSONB), :ms, p.guideline_version, :key, :now "
+    "FROM closed c JOIN projects p ON p.id = c.project_id RETURNING id, project_id, guideline_version), "
+    "counted AS (UPDATE items SET label_count = items.label_count + 1 FROM closed c "
+    "WHERE items.id = c.item_id AND NOT c.is_gold) "
+    "SELECT id, project_id, guideline_version FROM lab"
+)
+
+
+def _submit_live_pg(
+    conn: Any, engine: Engine, labeler_id: int, assignment_id: int, answer: Any, key: str, ms: int
+) -> dict[str, Any] | None:
+    now = utcnow()
+    params = {"aid": assignment_id, "l": labeler_id, "answer": raw.bind_json(answer), "ms": ms, "key": key, "now": now}
+    row = raw.execute(conn, _SUBMIT_LIVE_PG, params).fetchone()
+    if row is None:
+        return None
+    rules = project_rules(engine, row[1])
+    problems = validate_answer(rules.taxonomy, answer, get_settings().max_answer_chars)
+    if problems:  # raising rolls the whole transaction back: nothing is stored
+        raise InvalidInput("the answer does not fit the project's taxonomy", problems)
+    return _receipt(row[0], assignment_id, row[2], now)
+
+
+def _receipt(label_id: int, assignment_id: int | None, guideline_version: str, created_at: Any) -> dict[str, Any]:
     return {
-        "label_id": int(row.id),
-        "assignment_id": row.assignment_id,
-        "guideline_version": row.guideline_version,
-        "created_at": row.created_at.isoformat(),
+        "label_id": int(label_id),
+        "assignment_id": assignment_id,
+        "guideline_version": guideline_version,
+        "created_at": raw.read_time(created_at).isoformat(),
     }
 
 
 def _first_submit(conn: Any, labeler_id: int, key: str, assignment_id: int | None) -> dict[str, Any] | None:
     """The stored result of an earlier submit with this idempotency key, if any."""
-    row = conn.execute(_FIRST_SUBMIT, {"labeler": labeler_id, "key": key}).first()
+    row = raw.execute(conn, _FIRST_SUBMIT, {"labeler": labeler_id, "key": key}).fetchone()
     if row is None:
         return None
-    if assignment_id is not None and row.assignment_id != assignment_id:
-        raise Conflict(f"idempotency key already used for assignment {row.assignment_id}")
-    return _receipt(row)
+    if assignment_id is not None and row[1] != assignment_id:
+        raise Conflict(f"idempotency key already used for assignment {row[1]}")
+    return _receipt(*row)
+
+
+def _lease_row(conn: Any, assignment_id: int) -> LeaseRow | None:
+    row = raw.execute(conn, _LEASE_ROW, {"aid": assignment_id}).fetchone()
+    return None if row is None else LeaseRow(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
 
 
 def submit(
@@ -220,10 +281,14 @@ def submit(
         raise Forbidden("only labelers submit labels")
     try:
         with write_transaction(engine) as conn:
+            if raw.is_pg(conn):
+                done = _submit_live_pg(conn, engine, labeler_id, assignment_id, answer, idempotency_key, time_spent_ms)
+                if done is not None:
+                    return done
             first = _first_submit(conn, labeler_id, idempotency_key, assignment_id)
             if first is not None:
                 return first
-            lease = conn.execute(_LEASE_ROW, {"aid": assignment_id}).first()
+            lease = _lease_row(conn, assignment_id)
             if lease is None or lease.labeler_id != labeler_id:
                 raise NotFound(f"no assignment {assignment_id} for you")
             rules = project_rules(engine, lease.project_id)
@@ -232,21 +297,19 @@ def submit(
                 raise InvalidInput("the answer does not fit the project's taxonomy", problems)
             _close_assignment(conn, lease)
             created_at = utcnow()
-            label_id = conn.execute(
-                insert(_LABELS).returning(_LABELS.c.id),
-                {
-                    "project_id": lease.project_id,
-                    "item_id": lease.item_id,
-                    "labeler_id": labeler_id,
-                    "assignment_id": assignment_id,
-                    "is_gold": lease.is_gold,
-                    "answer": answer,
-                    "time_spent_ms": time_spent_ms,
-                    "guideline_version": rules.guideline_version,
-                    "idempotency_key": idempotency_key,
-                    "created_at": created_at,
-                },
-            ).scalar_one()
+            params = {
+                "p": lease.project_id,
+                "item": lease.item_id,
+                "l": labeler_id,
+                "aid": assignment_id,
+                "gold": lease.is_gold,
+                "answer": raw.bind_json(answer),
+                "ms": time_spent_ms,
+                "gv": rules.guideline_version,
+                "key": idempotency_key,
+                "now": raw.bind_time(conn, created_at),
+            }
+            label_id = raw.execute(conn, _INSERT_LABEL, params).fetchone()[0]
             if not lease.is_gold:
                 queue.count_label(conn, lease.item_id)
     except IntegrityError:
@@ -255,25 +318,19 @@ def submit(
         if first is not None:  # a concurrent retry of the same submit won the race
             return first
         raise Conflict(f"assignment {assignment_id} already has a label") from None
-    return {
-        "label_id": int(label_id),
-        "assignment_id": assignment_id,
-        "guideline_version": rules.guideline_version,
-        "created_at": created_at.isoformat(),
-    }
+    return _receipt(label_id, assignment_id, rules.guideline_version, created_at)
 
 
-def _close_assignment(conn: Any, lease: Any) -> None:
+def _close_assignment(conn: Any, lease: LeaseRow) -> None:
     """Mark the lease submitted; a swept (expired) lease is accepted only if the item still needs a label."""
     done = {"status": AssignmentStatus.SUBMITTED.value, "finished_at": utcnow()}
     if lease.status == AssignmentStatus.LEASED.value:
-        live = conn.execute(
-            _LEASE.update().where(_LEASE.c.id == lease.id, _LEASE.c.status == AssignmentStatus.LEASED.value),
-            done,
-        )
+        live = raw.execute(conn, _CLOSE_LEASE, {"aid": lease.id, "now": raw.bind_time(conn, utcnow())})
         if live.rowcount == 1:
             return
-        lease = conn.execute(_LEASE_ROW, {"aid": lease.id}).first()
+        current = _lease_row(conn, lease.id)
+        assert current is not None
+        lease = current
     if lease.status != AssignmentStatus.EXPIRED.value:
         raise Conflict(f"assignment {lease.id} is {lease.status}; a correction is a new label, not a resubmit")
     if not lease.is_gold and not queue.take_slot_if_needed(conn, lease.item_id):
