@@ -6,10 +6,11 @@ import typer
 
 from safetyops.auth.cli import tokens_app, users_app
 from safetyops.db.cli import db_app
+from safetyops.delivery.cli import export_command
 from safetyops.guidelines.cli import guidelines_app
 from safetyops.intake.cli import requests_app
 from safetyops.planning.cli import plans_app, staffing_app
-from safetyops.projects.cli import projects_app
+from safetyops.projects.cli import import_app, projects_app
 from safetyops.quality.cli import quality_app, stats_app
 from safetyops.server import demo_command, serve_command
 from safetyops.workforce.cli import labelers_app, vendors_app
@@ -30,6 +31,8 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(vendors_app, name="vendors")
 app.add_typer(labelers_app, name="labelers")
 app.add_typer(projects_app, name="projects")
+app.add_typer(import_app, name="import")
+app.command("export")(export_command)
 app.add_typer(stats_app, name="stats")
 app.add_typer(staffing_app, name="staffing")
 app.add_typer(quality_app, name="quality")

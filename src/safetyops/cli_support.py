@@ -18,9 +18,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def report_error(exc: SafetyOpsError) -> None:
-    err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False, markup=True)
+    err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False, markup=True, soft_wrap=True)
     for problem in exc.problems:
-        err_console.print(f"  {problem}", highlight=False, markup=False)
+        err_console.print(f"  {problem}", highlight=False, markup=False, soft_wrap=True)
 
 
 def friendly_errors(func: F) -> F:

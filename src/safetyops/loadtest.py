@@ -167,6 +167,8 @@ def bulk_items(
     engine: Engine, project_id: int, count: int, overlap: int, *, gold: bool = False, prefix: str = "item"
 ) -> None:
     """Generate `count` items inside the database (fast even for millions)."""
+    if count <= 0:
+        return
     now = datetime.now(UTC)
     params = {"p": project_id, "n": count, "k": 0 if gold else overlap, "g": gold, "pre": prefix + "-"}
     insert = (

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, UploadFile, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 
 from safetyops.auth import policies
-from safetyops.auth.deps import PrincipalDep, SessionDep
+from safetyops.auth.deps import EngineDep, PrincipalDep, SessionDep
 from safetyops.auth.models import Role
+from safetyops.delivery.export import export_items
+from safetyops.errors import InvalidInput
 from safetyops.projects import service
+from safetyops.projects.imports import import_gold, import_items
 from safetyops.projects.models import Item, Project
 from safetyops.projects.schemas import ProjectOut, ProjectSpec, ProjectUpdate
 from safetyops.work.models import Label
@@ -127,3 +136,58 @@ def list_labels(
         }
         for lb in rows
     ]
+
+
+EXPORT_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv", "parquet": "application/vnd.apache.parquet"}
+
+
+def _spool(upload: UploadFile, folder: str) -> Path:
+    """Copy an upload to a file named like the original (its extension tells the format)."""
+    name = Path(upload.filename or "upload").name
+    if not name or name in (".", ".."):
+        raise InvalidInput("the uploaded file has no usable name")
+    target = Path(folder) / name
+    with target.open("wb") as out:
+        shutil.copyfileobj(upload.file, out, length=1 << 20)
+    return target
+
+
+async def _import(engine: EngineDep, project_id: int, upload: UploadFile, actor_id: int, gold: bool) -> dict[str, Any]:
+    importer = import_gold if gold else import_items
+    with tempfile.TemporaryDirectory(prefix="safetyops-import-") as folder:
+        path = await run_in_threadpool(_spool, upload, folder)
+        result = await run_in_threadpool(importer, engine, project_id, path, actor_id=actor_id)
+    body = asdict(result)
+    body["file"] = upload.filename
+    return body
+
+
+@router.post("/projects/{project_id}/batches", status_code=status.HTTP_201_CREATED)
+async def upload_batch(project_id: int, file: UploadFile, engine: EngineDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Import a JSONL, CSV or Parquet file of items as one batch: all or nothing, idempotent on external_id."""
+    policies.require_role(principal, *policies.PROJECT_MANAGERS)
+    return await _import(engine, project_id, file, principal.user_id, gold=False)
+
+
+@router.post("/projects/{project_id}/gold", status_code=status.HTTP_201_CREATED)
+async def upload_gold(project_id: int, file: UploadFile, engine: EngineDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Import gold answers (external_id, answer, rationale; new items may carry their content)."""
+    policies.require_role(principal, Role.OPS_MANAGER, Role.ADMIN, Role.QA_REVIEWER, Role.POLICY_EXPERT)
+    return await _import(engine, project_id, file, principal.user_id, gold=True)
+
+
+@router.get("/projects/{project_id}/export")
+def export(
+    project_id: int,
+    session: SessionDep,
+    engine: EngineDep,
+    principal: PrincipalDep,
+    format: str = Query(default="jsonl", pattern="^(jsonl|csv|parquet)$"),
+) -> StreamingResponse:
+    """Items with their labels and status, streamed as JSONL, CSV or Parquet."""
+    policies.require_role(principal, Role.OPS_MANAGER, Role.ADMIN, Role.QA_REVIEWER, Role.POLICY_EXPERT, Role.REQUESTER)
+    policies.readable_project(session, principal, project_id)
+    chunks = export_items(engine, project_id, format)
+    filename = f"project-{project_id}.{format}"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    return StreamingResponse(chunks, media_type=EXPORT_TYPES[format], headers=headers)

@@ -1,16 +1,29 @@
-"""`safetyops projects …`: create projects from YAML, list and inspect them, manage who works on them."""
+"""`safetyops projects …`: create projects from YAML, list and inspect them, manage who works on them.
+
+`safetyops import …`: import item batches and gold answers into a project from JSONL, CSV or Parquet.
+"""
 
 from __future__ import annotations
 
+import enum
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 
+import orjson
 import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import func, select
 
 from safetyops.cli_support import console, friendly_errors
 from safetyops.db.engine import get_engine, session_scope
+from safetyops.errors import InvalidInput, Problem, ProblemList, SafetyOpsError
 from safetyops.projects import service
+from safetyops.projects.imports import ImportResult, import_gold, import_items
 from safetyops.projects.models import Item, Project
 from safetyops.projects.schemas import ProjectUpdate
 from safetyops.work.service import expire_now
@@ -45,8 +58,13 @@ def list_projects() -> None:
         )
         for p in session.scalars(select(Project).order_by(Project.id)):
             table.add_row(
-                str(p.id), p.name, p.status, str(p.overlap), f"{p.gold_rate:.0%}",
-                str(counts.get(p.id, 0)), str(open_counts.get(p.id, 0)),
+                str(p.id),
+                p.name,
+                p.status,
+                str(p.overlap),
+                f"{p.gold_rate:.0%}",
+                str(counts.get(p.id, 0)),
+                str(open_counts.get(p.id, 0)),
             )
     console.print(table)
 
@@ -84,3 +102,143 @@ def expire_leases(project: str) -> None:
     with session_scope() as session:
         project_id = service.get_project(session, project).id
     console.print(f"{expire_now(get_engine(), project_id)} slots returned to the queue")
+
+
+# --- safetyops import … ---------------------------------------------------------------------------
+
+import_app = typer.Typer(
+    help="Import item batches and gold answers into a project (JSONL, CSV or Parquet; all or nothing).",
+    no_args_is_help=True,
+)
+
+
+class FileFormat(enum.StrEnum):
+    jsonl = "jsonl"
+    csv = "csv"
+    parquet = "parquet"
+
+
+def _err() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+PROBLEMS_SHOWN = ProblemList().limit
+
+
+def problem_line(p: Problem) -> str:
+    """`file:line field: message`, leaving out what is unknown."""
+    where = p.file or ""
+    if p.line is not None:
+        where = f"{where}:{p.line}" if where else f"line {p.line}"
+    if p.field:
+        where = f"{where} {p.field}" if where else p.field
+    return f"{where}: {p.message}" if where else p.message
+
+
+def fail(exc: SafetyOpsError) -> typer.Exit:
+    """Print an error a person can act on to stderr; exit code 2 for invalid input, else 1."""
+    console = _err()
+    console.print(f"error: {exc.message}", markup=False)
+    for p in exc.problems:
+        console.print(f"  {problem_line(p)}", markup=False)
+    if len(exc.problems) >= PROBLEMS_SHOWN:
+        console.print(f"(the first {len(exc.problems)} are shown; the total is above)", markup=False)
+    return typer.Exit(2 if isinstance(exc, InvalidInput) else 1)
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int], None]]:
+    """A progress display on stderr that counts rows; silent when stderr is not a terminal."""
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed:,} rows"),
+        TimeElapsedColumn(),
+        console=_err(),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    ) as progress:
+        task = progress.add_task(label, total=None)
+        yield lambda rows: progress.update(task, completed=rows)
+
+
+def _project_id(ref: str) -> int:
+    with session_scope() as session:
+        return service.get_project(session, ref).id
+
+
+def _report(result: ImportResult, as_json: bool) -> None:
+    if as_json:
+        typer.echo(orjson.dumps(asdict(result)).decode())
+        return
+    line = (
+        f"batch {result.batch_id} ({result.kind}, {result.file_format}): {result.rows_read:,} rows read, "
+        f"{result.rows_added:,} added, {result.rows_existing:,} already in the project"
+    )
+    if result.kind == "gold":
+        line += f", {result.gold_answers:,} gold answers set"
+    typer.echo(f"{line}\nsha256 {result.sha256}")
+
+
+_FILE = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="the file to import")
+_PROJECT = typer.Option(..., "--project", "-p", help="project name or id")
+_FORMAT = typer.Option(None, "--format", "-f", help="file format; default: from the file extension")
+_JSON = typer.Option(False, "--json", help="print the result as one JSON object")
+
+
+@import_app.command(
+    "items",
+    epilog="Example: safetyops import items --project toxicity-en batch-07.jsonl",
+)
+def items(
+    file: Path = _FILE,
+    project: str = _PROJECT,
+    file_format: FileFormat | None = _FORMAT,
+    as_json: bool = _JSON,
+) -> None:
+    """Import a batch of items. Rows need external_id and text or media_url; optional media_type
+    (image|video|audio), market, language, source, priority, context (JSON) and metadata (JSON object;
+    extra CSV columns go there too). Items already in the project (same external_id) are skipped; a file
+    with any problem is refused whole, and every problem is listed with its line and field."""
+    try:
+        project_id = _project_id(project)
+        with _progress(f"importing {file.name}") as on_progress:
+            result = import_items(
+                get_engine(),
+                project_id,
+                file,
+                file_format=file_format.value if file_format else None,
+                on_progress=on_progress,
+            )
+    except SafetyOpsError as exc:
+        raise fail(exc) from None
+    _report(result, as_json)
+
+
+@import_app.command(
+    "gold",
+    epilog="Example: safetyops import gold --project toxicity-en gold-answers.csv",
+)
+def gold(
+    file: Path = _FILE,
+    project: str = _PROJECT,
+    file_format: FileFormat | None = _FORMAT,
+    as_json: bool = _JSON,
+) -> None:
+    """Import gold answers. Rows need external_id and answer (a JSON object valid in the project's
+    taxonomy; a JSON string in CSV), and may carry a rationale. A row for an item not yet in the project
+    must carry its content (text or media_url) and creates it as a gold item; existing items are marked
+    gold. Re-importing updates answers in place; a file with any problem is refused whole."""
+    try:
+        project_id = _project_id(project)
+        with _progress(f"importing gold {file.name}") as on_progress:
+            result = import_gold(
+                get_engine(),
+                project_id,
+                file,
+                file_format=file_format.value if file_format else None,
+                on_progress=on_progress,
+            )
+    except SafetyOpsError as exc:
+        raise fail(exc) from None
+    _report(result, as_json)

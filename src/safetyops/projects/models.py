@@ -96,6 +96,7 @@ class Item(Base):
     __table_args__ = (
         UniqueConstraint("project_id", "external_id"),
         CheckConstraint("open_slots >= 0", name="open_slots_nonnegative"),
+        Index("ix_items_project_id", "project_id", "id"),
         Index(
             "ix_items_queue",
             "project_id",

@@ -1,11 +1,443 @@
-"""Server-rendered pages (Jinja2 + HTMX): sign-in, home, labeler workbench."""
+"""Server-rendered pages (Jinja2 + HTMX): sign-in, home, labeler workbench.
+
+Handlers are thin: check the CSRF token and the signed-in person, call the services, render a template.
+Service errors (SafetyOpsError) become readable pages here instead of the API's JSON.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import re
+import secrets
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import jinja2
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+from starlette.types import Scope
+
+from safetyops.auth import service as auth_service
+from safetyops.auth.deps import principal_of
+from safetyops.auth.principal import Principal
+from safetyops.config import get_settings
+from safetyops.demo import CREDIT, DEMO_PROJECT
+from safetyops.errors import InvalidInput, Problem, SafetyOpsError, Unauthorized
+from safetyops.guidelines.taxonomy import QuestionType
+from safetyops.web import forms, reads, security
+from safetyops.web.i18n import COOKIE as LANG_COOKIE
+from safetyops.web.i18n import LANGUAGES, normalize, pick_locale, translator
+from safetyops.work import service as work_service
+from safetyops.work.service import ProjectRules
+
+WEB_DIR = Path(__file__).parent
+LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
+SKIP_REASONS = ("unclear", "language", "broken", "distress", "other")
+MAX_USERNAME = 200
+MAX_PASSWORD = 1000
+MAX_SKIP_NOTE = 300
 
 router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(
+    env=jinja2.Environment(
+        loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),
+        autoescape=True,  # item content is untrusted: everything is escaped, nothing is marked safe
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+)
 
 
-def mount_static(app: object) -> None:
-    """Serve the package's static files under /static (filled in with the pages)."""
+class _StaticFiles(StaticFiles):
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+def mount_static(app: FastAPI) -> None:
+    """Serve the package's own CSS, JS and htmx under /static (nothing is fetched from the internet)."""
+    app.mount("/static", _StaticFiles(directory=WEB_DIR / "static"), name="static")
+
+
+async def _form(request: Request) -> FormData:
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(_form)]
+
+
+# --- rendering -------------------------------------------------------------------------------------------
+
+
+def _engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def _is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def _locale(request: Request) -> str:
+    return pick_locale(
+        request.query_params.get("lang"),
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("accept-language"),
+    )
+
+
+def _credit() -> dict[str, str]:
+    """demo.CREDIT split around its link, so the template can link it without marking text safe."""
+    match = re.search(r"\((https?://[^)\s]+)\)", CREDIT)
+    if match is None:
+        return {"before": CREDIT, "url": "", "after": "", "licence_url": LICENCE_URL}
+    return {
+        "before": CREDIT[: match.start()].rstrip(),
+        "url": match.group(1),
+        "after": CREDIT[match.end() :],
+        "licence_url": LICENCE_URL,
+    }
+
+
+def _context(request: Request, principal: Principal | None, **extra: Any) -> dict[str, Any]:
+    locale = _locale(request)
+    context: dict[str, Any] = {
+        "t": translator(locale),
+        "lang": locale,
+        "languages": LANGUAGES,
+        "csrf": security.csrf_token(request),
+        "csrf_field": security.CSRF_FIELD,
+        "user": principal,
+        "here": request.url.path,
+        "fragment": _is_htmx(request),
+        "credit": None,
+        "status_message": None,
+    }
+    context.update(extra)
+    return context
+
+
+def _page(request: Request, template: str, context: dict[str, Any], status: int = 200) -> Response:
+    response = templates.TemplateResponse(request, template, context, status_code=status)
+    asked = request.query_params.get("lang")
+    code = normalize(asked) if asked else None
+    if code is not None and code != request.cookies.get(LANG_COOKIE):
+        response.set_cookie(
+            LANG_COOKIE, code, max_age=365 * 24 * 3600, httponly=True, samesite="lax", secure=security.is_https(request)
+        )
+    return security.finish(request, response)
+
+
+def _redirect(request: Request, url: str) -> Response:
+    if _is_htmx(request):
+        response: Response = Response(status_code=204, headers={"HX-Redirect": url})
+    else:
+        response = RedirectResponse(url, status_code=303)
+    return security.finish(request, response)
+
+
+ERROR_TITLES = {
+    401: "error.401",
+    403: "error.403",
+    404: "error.404",
+    409: "error.409",
+    410: "error.410",
+    422: "error.422",
+}
+
+
+def _error(
+    request: Request, principal: Principal | None, exc: SafetyOpsError, retry_url: str | None = None
+) -> Response:
+    """A service error as a page (or, for HTMX, as the fragment it swaps in)."""
+    title = ERROR_TITLES.get(exc.status_code, "error.title")
+    retry = retry_url if exc.status_code in (409, 410) else None  # worth a retry only when things can change
+    context = _context(
+        request, principal, error=exc, title_key=title, csrf_failed=False, retry_url=retry, here=retry_url or "/"
+    )
+    return _page(request, "error.html", context, status=exc.status_code)
+
+
+def _csrf_refused(request: Request, principal: Principal | None) -> Response:
+    """403 for a cookie-authenticated POST without the matching CSRF token (a fresh token comes with it)."""
+    context = _context(request, principal, error=None, title_key="error.csrf_title", csrf_failed=True, retry_url=None)
+    return _page(request, "error.html", context, status=403)
+
+
+def _signed_in(request: Request) -> Principal | None:
+    try:
+        return principal_of(request)
+    except Unauthorized:
+        return None
+
+
+def _to_login(request: Request) -> Response:
+    response = _redirect(request, "/login")
+    if request.cookies.get(security.TOKEN_COOKIE):
+        security.clear_session_cookie(request, response)  # a revoked or unknown token
+    return response
+
+
+# --- sign-in ---------------------------------------------------------------------------------------------
+
+
+@router.get("/login")
+def login_page(request: Request) -> Response:
+    if _signed_in(request) is not None:
+        return _redirect(request, "/")
+    return _page(request, "login.html", _context(request, None, failed=False, username=""))
+
+
+@router.post("/login")
+def login_submit(request: Request, form: FormDep) -> Response:
+    username = str(form.get("username") or "")[:MAX_USERNAME].strip()
+    password = str(form.get("password") or "")
+    if not security.csrf_ok(request, _str(form.get(security.CSRF_FIELD))):
+        return _csrf_refused(request, None)
+    if not username or not password or len(password) > MAX_PASSWORD:
+        return _login_failed(request, username)
+    try:
+        with Session(_engine(request)) as session, session.begin():
+            token = auth_service.login(session, username, password)
+    except Unauthorized:
+        return _login_failed(request, username)
+    response = RedirectResponse("/", status_code=303)
+    security.set_session_cookie(request, response, token)
+    security.rotate_csrf(request)
+    return security.finish(request, response)
+
+
+def _login_failed(request: Request, username: str) -> Response:
+    # One message for an unknown user and a wrong password: the page does not tell which names exist.
+    return _page(request, "login.html", _context(request, None, failed=True, username=username), status=401)
+
+
+@router.post("/logout")
+def logout(request: Request, form: FormDep) -> Response:
+    if not security.csrf_ok(request, _str(form.get(security.CSRF_FIELD))):
+        return _csrf_refused(request, _signed_in(request))
+    raw = request.cookies.get(security.TOKEN_COOKIE, "")
+    principal = _signed_in(request)
+    if raw and principal is not None:
+        with Session(_engine(request)) as session, session.begin():
+            token_id = reads.token_id(session, raw)
+            if token_id is not None:
+                auth_service.revoke_token(session, token_id, principal.user_id)
+    response = RedirectResponse("/login", status_code=303)
+    security.clear_session_cookie(request, response)
+    security.rotate_csrf(request)
+    return security.finish(request, response)
+
+
+# --- home ------------------------------------------------------------------------------------------------
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    principal = _signed_in(request)
+    if principal is None:
+        return _to_login(request)
+    with Session(_engine(request)) as session:
+        projects = reads.home_projects(session, principal)
+    show_credit = any(p.is_demo for p in projects)
+    context = _context(
+        request, principal, projects=projects, credit=_credit() if show_credit else None, demo_name=DEMO_PROJECT
+    )
+    return _page(request, "home.html", context)
+
+
+# --- labeler workbench -----------------------------------------------------------------------------------
+
+
+@router.get("/work/{project_id}")
+def workbench(project_id: int, request: Request) -> Response:
+    principal = _signed_in(request)
+    if principal is None:
+        return _to_login(request)
+    engine = _engine(request)
+    try:
+        rules = work_service.project_rules(engine, project_id)
+        task = _current_or_next(engine, principal, rules)
+    except SafetyOpsError as exc:
+        return _error(request, principal, exc, retry_url=f"/work/{project_id}")
+    return _workbench(request, principal, rules, task)
+
+
+@router.post("/work/{project_id}/submit")
+def submit(project_id: int, request: Request, form: FormDep) -> Response:
+    principal = _signed_in(request)
+    if not security.csrf_ok(request, _str(form.get(security.CSRF_FIELD))):
+        return _csrf_refused(request, principal)
+    if principal is None:
+        return _to_login(request)
+    engine = _engine(request)
+    here = f"/work/{project_id}"
+    try:
+        rules = work_service.project_rules(engine, project_id)
+        assignment_id = _int_field(form, "assignment_id")
+        key = _str(form.get("idempotency_key")) or ""
+        if not 1 <= len(key) <= 100:
+            raise InvalidInput("the form lost its submit key; reload the page", [Problem("invalid", "idempotency_key")])
+        answer = forms.answer_from_form(rules.taxonomy, form.getlist)
+        spent = forms.time_spent(
+            _str(form.get("time_spent_ms")), _str(form.get("rendered_at")), int(time.time() * 1000)
+        )
+        try:
+            work_service.submit(engine, principal, assignment_id, answer, key, spent)
+        except InvalidInput as exc:
+            shown = reads.assigned_task(engine, principal, assignment_id, rules)
+            state: dict[str, Any] = {
+                "answer": answer,
+                "key": key,
+                "rendered_at": _str(form.get("rendered_at")),
+                "problems": exc,
+            }
+            return _workbench(request, principal, rules, shown, state=state, status=422)
+        if not _is_htmx(request):
+            return _redirect(request, here)
+        task = _current_or_next(engine, principal, rules)
+    except SafetyOpsError as exc:
+        return _error(request, principal, exc, retry_url=here)
+    return _workbench(request, principal, rules, task, message="work.saved")
+
+
+@router.post("/work/{project_id}/skip")
+def skip(project_id: int, request: Request, form: FormDep) -> Response:
+    principal = _signed_in(request)
+    if not security.csrf_ok(request, _str(form.get(security.CSRF_FIELD))):
+        return _csrf_refused(request, principal)
+    if principal is None:
+        return _to_login(request)
+    engine = _engine(request)
+    here = f"/work/{project_id}"
+    try:
+        rules = work_service.project_rules(engine, project_id)
+        assignment_id = _int_field(form, "assignment_id")
+        reason = _str(form.get("reason")) or ""
+        note = (_str(form.get("note")) or "").strip()[:MAX_SKIP_NOTE]
+        if reason not in SKIP_REASONS:
+            shown = reads.assigned_task(engine, principal, assignment_id, rules)
+            state: dict[str, Any] = {
+                "answer": {},
+                "key": _str(form.get("idempotency_key")) or "",
+                "rendered_at": _str(form.get("rendered_at")),
+                "skip_missing": True,
+            }
+            return _workbench(request, principal, rules, shown, state=state, status=422)
+        reads.assigned_task(engine, principal, assignment_id, rules)  # the lease must be of this project
+        work_service.give_back(engine, principal, assignment_id, f"{reason}: {note}" if note else reason, skip=True)
+        if not _is_htmx(request):
+            return _redirect(request, here)
+        task = _current_or_next(engine, principal, rules)
+    except SafetyOpsError as exc:
+        return _error(request, principal, exc, retry_url=here)
+    message = "work.skipped_break" if reason == "distress" else "work.skipped"
+    return _workbench(request, principal, rules, task, message=message)
+
+
+def _current_or_next(engine: Engine, principal: Principal, rules: ProjectRules) -> dict[str, Any] | None:
+    """The lease this labeler already holds here (page reloads, retries), else the queue's next task."""
+    return reads.open_task(engine, principal, rules) or work_service.next_task(engine, principal, rules.id)
+
+
+def _workbench(
+    request: Request,
+    principal: Principal,
+    rules: ProjectRules,
+    task: dict[str, Any] | None,
+    *,
+    state: dict[str, Any] | None = None,
+    message: str | None = None,
+    status: int = 200,
+) -> Response:
+    state = state or {}
+    name = reads.project_name(_engine(request), rules.id)
+    problems = state.get("problems")
+    by_question, general = forms.problems_by_question(
+        problems.problems if problems else [], (q.key for q in rules.taxonomy.questions)
+    )
+    context = _context(
+        request,
+        principal,
+        here=f"/work/{rules.id}",
+        project_id=rules.id,
+        project_name=name,
+        credit=_credit() if name == DEMO_PROJECT else None,
+        task=_task_model(task, rules, state.get("answer") or {}, by_question) if task else None,
+        idempotency_key=state.get("key") or secrets.token_urlsafe(18),
+        rendered_at=state.get("rendered_at") or str(int(time.time() * 1000)),
+        general_problems=general,
+        has_problems=bool(problems) or bool(state.get("skip_missing")),
+        skip_missing=bool(state.get("skip_missing")),
+        skip_reasons=SKIP_REASONS,
+        status_message=message,
+        known_problems=forms.KNOWN_PROBLEMS,
+    )
+    template = "work_fragment.html" if _is_htmx(request) else "work.html"
+    return _page(request, template, context, status=status)
+
+
+def _task_model(
+    task: dict[str, Any], rules: ProjectRules, answer: dict[str, Any], problems: dict[str, list[str]]
+) -> dict[str, Any]:
+    item = task["item"]
+    max_text = get_settings().max_answer_chars
+    questions = []
+    for q in rules.taxonomy.questions:
+        given = answer.get(q.key)
+        chosen = set(given) if isinstance(given, list) else ({given} if isinstance(given, str) else set())
+        questions.append(
+            {
+                "key": q.key,
+                "type": q.type.value,
+                "prompt": q.prompt or q.key,
+                "required": q.required,
+                "multi": q.type is QuestionType.MULTI_CHOICE,
+                "free_text": q.type is QuestionType.FREE_TEXT,
+                "ordinal": q.type is QuestionType.ORDINAL,
+                "name": forms.field_name(q.key),
+                "max_length": min(q.max_length, max_text),
+                "text": given if isinstance(given, str) and q.type is QuestionType.FREE_TEXT else "",
+                "choices": [
+                    {
+                        "value": c.value,
+                        "label": c.label or c.value,
+                        "number": i + 1 if i < 9 else None,
+                        "checked": c.value in chosen,
+                    }
+                    for i, c in enumerate(q.choices)
+                ],
+                "problems": problems.get(q.key, []),
+            }
+        )
+    media_url = item.get("media_url")
+    return {
+        "assignment_id": task["assignment_id"],
+        "text": item.get("text"),
+        "context": forms.context_turns(item.get("context")),
+        "media_url": media_url if forms.safe_media_url(media_url) else None,
+        "media_kind": forms.media_kind(item.get("media_type"), media_url),
+        "language": item.get("language"),
+        "guideline_version": task["guideline_version"],
+        "expires": task["lease_expires_at"],
+        "expires_short": task["lease_expires_at"][11:16],
+        "questions": questions,
+    }
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _int_field(form: FormData, name: str) -> int:
+    raw = _str(form.get(name)) or ""
+    if not raw.isdigit():
+        raise InvalidInput(f"the form has no valid '{name}'; reload the page", [Problem("invalid", name)])
+    return int(raw)

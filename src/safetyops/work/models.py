@@ -64,6 +64,7 @@ class Label(Base):
             sqlite_where=text("supersedes_id IS NULL"),
         ),
         Index("ix_labels_project_id", "project_id", "id"),
+        Index("ix_labels_project_item", "project_id", "item_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

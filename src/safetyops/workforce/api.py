@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, File, Query, UploadFile, status
 from sqlalchemy import select
 
 from safetyops.auth import policies
 from safetyops.auth.deps import PrincipalDep, SessionDep
 from safetyops.auth.models import Role
-from safetyops.errors import Forbidden, NotFound
-from safetyops.workforce import service
+from safetyops.errors import Forbidden, InvalidInput, NotFound, Problem
+from safetyops.workforce import roster, service
 from safetyops.workforce.models import Labeler, Site, Vendor
-from safetyops.workforce.schemas import LabelerIn, LabelerOut, SiteIn, SiteOut, VendorIn, VendorOut
+from safetyops.workforce.schemas import (
+    LabelerIn,
+    LabelerOut,
+    RosterResultOut,
+    SiteIn,
+    SiteOut,
+    VendorIn,
+    VendorOut,
+)
+from safetyops.workforce.training_api import router as training_router
 
 router = APIRouter(tags=["workforce"])
+router.include_router(training_router)
 
 
 @router.post("/vendors", response_model=VendorOut, status_code=status.HTTP_201_CREATED)
@@ -73,3 +83,30 @@ def get_labeler(labeler_id: int, session: SessionDep, principal: PrincipalDep) -
     if labeler is None or not policies.can_read_labeler(principal, labeler):
         raise NotFound(f"no labeler {labeler_id} for you")
     return labeler
+
+
+@router.post("/vendors/{vendor_id}/roster", response_model=RosterResultOut)
+def import_roster(
+    vendor_id: int,
+    session: SessionDep,
+    principal: PrincipalDep,
+    file: UploadFile = File(description="roster CSV: username,name,status,languages,markets,skills,..."),
+    dry_run: bool = Query(False, description="check the file and report what would change; store nothing"),
+) -> service.RosterResult:
+    """Create or update the vendor's labelers from a CSV, all or nothing (422 lists every problem)."""
+    if not policies.can_manage_labeler(principal, vendor_id):
+        raise Forbidden("you may only import the roster of your own vendor")
+    vendor = service.get_vendor(session, vendor_id)
+    data = file.file.read(roster.MAX_BYTES + 1)
+    name = file.filename or "roster.csv"
+    if len(data) > roster.MAX_BYTES:
+        raise InvalidInput("roster file too large", [Problem(f"the limit is {roster.MAX_BYTES} bytes", file=name)])
+    return service.import_roster(session, vendor, data, name, actor_id=principal.user_id, dry_run=dry_run)
+
+
+@router.get("/vendors/{vendor_id}/roster", response_model=list[LabelerOut])
+def read_roster(vendor_id: int, session: SessionDep, principal: PrincipalDep) -> list[Labeler]:
+    """The vendor's labelers, for the people who manage that vendor."""
+    if not policies.can_manage_labeler(principal, vendor_id):
+        raise Forbidden("you may only read the roster of your own vendor")
+    return service.list_labelers(session, service.get_vendor(session, vendor_id).id)

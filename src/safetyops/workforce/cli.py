@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.table import Table
 
 from safetyops.cli_support import console, friendly_errors
 from safetyops.db.engine import session_scope
+from safetyops.errors import InvalidInput, Problem
 from safetyops.workforce import service
 from safetyops.workforce.models import LabelerStatus
+from safetyops.workforce.roster import COLUMNS as ROSTER_COLUMNS
 
 vendors_app = typer.Typer(help="BPO vendors.", no_args_is_help=True)
 labelers_app = typer.Typer(help="Labelers.", no_args_is_help=True)
@@ -89,3 +93,31 @@ def list_labelers(vendor: str = typer.Option(None, help="only this vendor")) -> 
                 lab.status,
             )
     console.print(table)
+
+
+@labelers_app.command("import")
+@friendly_errors
+def import_roster(
+    roster: Path = typer.Argument(..., help="CSV with a header row; columns: " + ", ".join(ROSTER_COLUMNS)),
+    vendor: str = typer.Option(..., help="vendor name or id"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="check the file and show what would change"),
+) -> None:
+    """Create or update a vendor's labelers from a roster CSV, all or nothing.
+
+    Every problem is reported with its file, line and field, and nothing is stored when there is one.
+    New labelers start as 'recruiting' unless the status column says otherwise; empty cells keep values.
+
+    Example: safetyops labelers import --vendor "Acme BPO" roster.csv
+    """
+    try:
+        data = roster.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {roster}", [Problem(exc.strerror or str(exc), file=str(roster))]) from exc
+    with session_scope() as session:
+        v = service.get_vendor(session, vendor)
+        result = service.import_roster(session, v, data, str(roster), actor_id=None, dry_run=dry_run)
+    verb = "would create" if dry_run else "created"
+    console.print(
+        f"{roster}: {result.rows} rows for {v.name}: {verb} {len(result.created)}, "
+        f"{'would update' if dry_run else 'updated'} {len(result.updated)}, unchanged {len(result.unchanged)}"
+    )

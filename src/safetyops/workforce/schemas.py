@@ -67,6 +67,20 @@ class LabelerOut(BaseModel):
     name: str
     languages: list[str]
     markets: list[str]
+    skills: list[str] = Field(default_factory=list)
     certifications: list[str]
     status: str
     start_date: date | None
+
+
+class RosterResultOut(BaseModel):
+    """What a roster import did (or, with dry_run, would do)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    file: str
+    rows: int
+    created: list[str]
+    updated: list[str]
+    unchanged: list[str]
+    dry_run: bool

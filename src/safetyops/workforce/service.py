@@ -1,17 +1,20 @@
-"""Workforce use cases: vendors, sites and labelers (with the user account a labeler signs in with)."""
+"""Workforce use cases: vendors, sites, labelers (with the user account a labeler signs in with), rosters."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safetyops.auth.audit import record
-from safetyops.auth.models import Role
+from safetyops.auth.models import Role, User
 from safetyops.auth.service import create_user
-from safetyops.errors import Conflict, NotFound
+from safetyops.errors import Conflict, InvalidInput, NotFound, Problem, ProblemList
 from safetyops.workforce.models import Labeler, LabelerStatus, Site, Vendor
+from safetyops.workforce.roster import RESERVED_CERT_PREFIX, RosterRow, parse_roster
 
 
 def create_vendor(session: Session, name: str, actor_id: int | None, data_regions: list[str] | None = None) -> Vendor:
@@ -97,3 +100,145 @@ def list_labelers(session: Session, vendor_id: int | None) -> list[Labeler]:
     if vendor_id is not None:
         query = query.where(Labeler.vendor_id == vendor_id)
     return list(session.scalars(query))
+
+
+# --- roster import ------------------------------------------------------------------------------------------------
+
+ROSTER_DEFAULT_STATUS = LabelerStatus.RECRUITING
+_CHUNK = 500
+
+
+@dataclass
+class RosterResult:
+    """What a roster import did (or, with dry_run, would do)."""
+
+    file: str
+    rows: int
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+
+def _chunks(values: list[str]) -> list[list[str]]:
+    return [values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK)]
+
+
+def import_roster(
+    session: Session,
+    vendor: Vendor,
+    data: bytes,
+    file: str,
+    *,
+    actor_id: int | None,
+    dry_run: bool = False,
+) -> RosterResult:
+    """Create or update a vendor's labelers from a roster CSV, all or nothing.
+
+    Every problem names the file, line and field; when there is any, nothing is stored and InvalidInput
+    lists them. A username already used by another vendor's labeler or by a staff account is refused
+    without saying whose it is (vendor isolation).
+    """
+    problems = ProblemList()
+    rows = parse_roster(data, file, problems)
+    sites = {s.name.lower(): s for s in session.scalars(select(Site).where(Site.vendor_id == vendor.id))}
+    own: dict[str, Labeler] = {}
+    taken: set[str] = set()
+    names = [r.username for r in rows]
+    for chunk in _chunks(names):
+        for lab in session.scalars(
+            select(Labeler).where(Labeler.vendor_id == vendor.id, Labeler.external_id.in_(chunk))
+        ):
+            own[lab.external_id] = lab
+        taken |= set(session.scalars(select(User.username).where(User.username.in_(chunk))))
+    for row in rows:
+        if row.site is not None and row.site.lower() not in sites:
+            known = ", ".join(sorted(s.name for s in sites.values())) or "none yet"
+            problems.add(
+                Problem(
+                    f"no site '{row.site}' at {vendor.name} (sites: {known})", field="site", line=row.line, file=file
+                )
+            )
+        if row.username not in own and row.username in taken:
+            problems.add(
+                Problem(
+                    f"username '{row.username}' is already taken by another account",
+                    field="username",
+                    line=row.line,
+                    file=file,
+                )
+            )
+    if problems:
+        more = f" (showing the first {len(problems.items)})" if problems.total > len(problems.items) else ""
+        located = sorted(problems.items, key=lambda p: (p.line or 0, p.field or ""))
+        raise InvalidInput(f"{file}: {problems.total} problem(s){more}; nothing was stored", located)
+    result = RosterResult(file=file, rows=len(rows), dry_run=dry_run)
+    for row in rows:
+        site_id = sites[row.site.lower()].id if row.site is not None else None
+        existing = own.get(row.username)
+        if existing is None:
+            result.created.append(row.username)
+            if not dry_run:
+                _create_from_row(session, vendor, row, site_id, actor_id)
+        elif _update_from_row(session, existing, row, site_id, actor_id, dry_run):
+            result.updated.append(row.username)
+        else:
+            result.unchanged.append(row.username)
+    if not dry_run:
+        record(
+            session,
+            actor_id,
+            "roster.import",
+            "vendor",
+            vendor.id,
+            {"file": file, "created": len(result.created), "updated": len(result.updated)},
+        )
+        session.flush()
+    return result
+
+
+def _create_from_row(
+    session: Session, vendor: Vendor, row: RosterRow, site_id: int | None, actor_id: int | None
+) -> None:
+    labeler = create_labeler(
+        session,
+        vendor,
+        row.username,
+        actor_id=actor_id,
+        name=row.name or "",
+        languages=row.languages,
+        markets=row.markets,
+        site_id=site_id,
+        status=row.status or ROSTER_DEFAULT_STATUS,
+        start_date=row.start_date,
+    )
+    labeler.skills = row.skills or []
+    labeler.certifications = row.certifications or []
+
+
+def _update_from_row(
+    session: Session, labeler: Labeler, row: RosterRow, site_id: int | None, actor_id: int | None, dry_run: bool
+) -> bool:
+    """Apply the row's non-empty cells; True when anything changed."""
+    wanted: dict[str, Any] = {}
+    if row.name is not None:
+        wanted["name"] = row.name
+    if row.status is not None:
+        wanted["status"] = row.status.value
+    for key in ("languages", "markets", "skills"):
+        if getattr(row, key) is not None:
+            wanted[key] = getattr(row, key)
+    if row.certifications is not None:
+        earned = [c for c in labeler.certifications or [] if c.startswith(RESERVED_CERT_PREFIX)]
+        wanted["certifications"] = list(dict.fromkeys(row.certifications + earned))
+    if row.start_date is not None:
+        wanted["start_date"] = row.start_date
+    if site_id is not None:
+        wanted["site_id"] = site_id
+    changed = {k: v for k, v in wanted.items() if getattr(labeler, k) != v}
+    if changed and not dry_run:
+        for key, value in changed.items():
+            setattr(labeler, key, value)
+        detail = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in changed.items()}
+        record(session, actor_id, "labeler.update", "labeler", labeler.id, {"roster": True, "changed": detail})
+    return bool(changed)

@@ -273,6 +273,7 @@ def upgrade() -> None:
             postgresql_where=sa.text("open_slots > 0 AND NOT is_gold"),
             sqlite_where=sa.text("open_slots > 0 AND NOT is_gold"),
         )
+        batch_op.create_index("ix_items_project_id", ["project_id", "id"], unique=False)
         batch_op.create_index(
             "ix_items_gold",
             ["project_id", "id"],
@@ -362,6 +363,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("labels", schema=None) as batch_op:
         batch_op.create_index("ix_labels_project_id", ["project_id", "id"], unique=False)
+        batch_op.create_index("ix_labels_project_item", ["project_id", "item_id", "id"], unique=False)
         batch_op.create_index(
             "uq_labels_item_labeler_original",
             ["item_id", "labeler_id"],
@@ -382,6 +384,7 @@ def downgrade() -> None:
             sqlite_where=sa.text("supersedes_id IS NULL"),
         )
         batch_op.drop_index("ix_labels_project_id")
+        batch_op.drop_index("ix_labels_project_item")
 
     op.drop_table("labels")
     with op.batch_alter_table("gold_answers", schema=None) as batch_op:
@@ -399,6 +402,7 @@ def downgrade() -> None:
     op.drop_table("assignments")
     with op.batch_alter_table("items", schema=None) as batch_op:
         batch_op.drop_index("ix_items_queue")
+        batch_op.drop_index("ix_items_project_id")
         batch_op.drop_index("ix_items_gold", postgresql_where=sa.text("is_gold"), sqlite_where=sa.text("is_gold"))
 
     op.drop_table("items")

@@ -1,0 +1,449 @@
+"""Import use cases: a file of items, or of gold answers, into a project — all or nothing, idempotent.
+
+One write transaction per file. Rows are checked while the file streams by and written in chunks; the
+first problem stops the writing, reading goes on to count every problem, and then the transaction rolls
+back, so a refused file leaves no item, no batch and no audit entry behind. Items are keyed by
+(project_id, external_id): rows whose external_id is already in the project are skipped
+(ON CONFLICT DO NOTHING), so importing the same file twice adds nothing.
+
+Writing is fast on purpose: on SQLite one prepared INSERT executed over plain tuples; on PostgreSQL COPY
+into a temporary table, then INSERT … SELECT … ON CONFLICT DO NOTHING.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import Connection, Engine, Table, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from safetyops.auth.audit import record
+from safetyops.db.base import UTCDateTime, utcnow
+from safetyops.db.engine import write_transaction
+from safetyops.errors import InvalidInput, NotFound, Problem, ProblemList
+from safetyops.guidelines.taxonomy import Taxonomy
+from safetyops.projects.importing import (
+    FileReader,
+    GoldValues,
+    ItemValues,
+    Limits,
+    RowParser,
+    detect_format,
+)
+from safetyops.projects.models import Batch, GoldAnswer, Item, Project
+
+CHUNK_ROWS = 5_000
+Progress = Callable[[int], None]
+
+_items = cast(Table, Item.__table__)
+_batches = cast(Table, Batch.__table__)
+_gold = cast(Table, GoldAnswer.__table__)
+
+# Order of the values in ItemValues, as item columns.
+_VALUE_COLUMNS = (
+    "external_id",
+    "content_text",
+    "media_url",
+    "media_type",
+    "market",
+    "language",
+    "source",
+    "priority",
+    "context",
+    "metadata",
+)
+_ROW_COLUMNS = (
+    "project_id",
+    "batch_id",
+    *_VALUE_COLUMNS,
+    "is_gold",
+    "open_slots",
+    "label_count",
+    "created_at",
+)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    batch_id: int
+    kind: str
+    file: str
+    file_format: str
+    sha256: str
+    rows_read: int
+    rows_added: int
+    rows_existing: int
+    gold_answers: int = 0
+
+
+class _ItemWriter:
+    """Inserts item values in chunks, skipping external_ids already in the project; returns rows added."""
+
+    def __init__(self, conn: Connection, project_id: int, batch_id: int, *, is_gold: bool, open_slots: int) -> None:
+        self.conn = conn
+        self.sqlite = conn.dialect.name == "sqlite"
+        created_at = utcnow()
+        if self.sqlite:
+            stamp = UTCDateTime().dialect_impl(conn.dialect).bind_processor(conn.dialect)
+            stored_at: Any = stamp(created_at) if stamp is not None else created_at
+            self.head: tuple[Any, ...] = (project_id, batch_id)
+            self.tail: tuple[Any, ...] = (int(is_gold), open_slots, 0, stored_at)
+            marks = ", ".join("?" * len(_ROW_COLUMNS))
+            self.sql = (
+                f"INSERT INTO items ({', '.join(_ROW_COLUMNS)}) VALUES ({marks}) "
+                "ON CONFLICT (project_id, external_id) DO NOTHING"
+            )
+            return
+        self.cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        self.cursor.execute(
+            "CREATE TEMPORARY TABLE safetyops_import_stage (ord integer, external_id text, "
+            "content_text text, media_url text, media_type text, market text, language text, source text, "
+            "priority integer, context text, metadata text) ON COMMIT DROP"
+        )
+        values = ", ".join(f"{c}::jsonb" if c in ("context", "metadata") else c for c in _VALUE_COLUMNS)
+        self.sql = (
+            f"INSERT INTO items ({', '.join(_ROW_COLUMNS)}) "
+            f"SELECT %(project_id)s, %(batch_id)s, {values}, %(is_gold)s, %(open_slots)s, 0, %(created_at)s "
+            "FROM safetyops_import_stage ORDER BY ord "
+            "ON CONFLICT (project_id, external_id) DO NOTHING"
+        )
+        self.params = {
+            "project_id": project_id,
+            "batch_id": batch_id,
+            "is_gold": is_gold,
+            "open_slots": open_slots,
+            "created_at": created_at,
+        }
+
+    def write(self, rows: list[ItemValues]) -> int:
+        if not rows:
+            return 0
+        if self.sqlite:
+            head, tail = self.head, self.tail
+            result = self.conn.exec_driver_sql(self.sql, [head + row + tail for row in rows])
+            return int(result.rowcount)
+        cur = self.cursor
+        with cur.copy(f"COPY safetyops_import_stage (ord, {', '.join(_VALUE_COLUMNS)}) FROM STDIN") as copy:
+            write_row = copy.write_row
+            for i, row in enumerate(rows):
+                write_row((i, *row))
+        cur.execute(self.sql, self.params)
+        added = int(cur.rowcount)
+        cur.execute("TRUNCATE safetyops_import_stage")
+        return added
+
+
+class _Background:
+    """Writes chunks in a second thread while the caller goes on parsing the file.
+
+    The database works with the GIL released (SQLite's stepping, PostgreSQL's round trips), so parsing
+    the next chunk overlaps writing the last one. The queue holds at most two chunks: memory stays
+    bounded. The connection is used by the writer thread only, until `finish` returns.
+    """
+
+    def __init__(self, write: Callable[[list[ItemValues]], int]) -> None:
+        self._write = write
+        self._queue: queue.Queue[list[ItemValues] | None] = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._added = 0
+        self._thread = threading.Thread(target=self._run, name="safetyops-import-writer", daemon=True)
+
+    def __enter__(self) -> _Background:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._thread.is_alive():  # the caller failed: stop the writer before the rollback
+            self._queue.put(None)
+            self._thread.join()
+
+    def _run(self) -> None:
+        while (chunk := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._added += self._write(chunk)
+                except BaseException as exc:  # handed to the caller's thread
+                    self._error = exc
+
+    def put(self, chunk: list[ItemValues]) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(chunk)
+
+    def finish(self) -> int:
+        """Wait for every chunk to be written; the rows added."""
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._added
+
+
+def _project(conn: Connection, project_id: int) -> tuple[int, dict[str, Any]]:
+    row = conn.execute(select(Project.overlap, Project.taxonomy).where(Project.id == project_id)).one_or_none()
+    if row is None:
+        raise NotFound(f"no project {project_id}")
+    return int(row.overlap), dict(row.taxonomy)
+
+
+def _new_batch(conn: Connection, project_id: int, kind: str, path: Path, file_format: str, actor_id: int | None) -> int:
+    batch_id = conn.execute(
+        insert(_batches)
+        .values(
+            project_id=project_id,
+            kind=kind,
+            filename=path.name[:400],
+            file_format=file_format,
+            created_by=actor_id,
+            created_at=utcnow(),
+        )
+        .returning(_batches.c.id)
+    ).scalar_one()
+    return int(batch_id)
+
+
+def _refuse(problems: ProblemList, path: Path) -> InvalidInput:
+    noun = "problem" if problems.total == 1 else "problems"
+    return InvalidInput(f"import refused, nothing stored: {problems.total} {noun} in {path}", problems.items)
+
+
+def _finish(
+    conn: Connection,
+    batch_id: int,
+    reader: FileReader,
+    rows_read: int,
+    rows_added: int,
+    actor_id: int | None,
+    action: str,
+    project_id: int,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    conn.execute(
+        update(_batches)
+        .where(_batches.c.id == batch_id)
+        .values(sha256=reader.sha256, rows_read=rows_read, rows_added=rows_added)
+    )
+    detail = {
+        "project_id": project_id,
+        "file": reader.path.name,
+        "format": reader.format,
+        "sha256": reader.sha256,
+        "rows_read": rows_read,
+        "rows_added": rows_added,
+        **(extra or {}),
+    }
+    with Session(bind=conn) as session:
+        record(session, actor_id, action, "batch", batch_id, detail)
+        session.flush()
+
+
+def import_items(
+    engine: Engine,
+    project_id: int,
+    path: Path | str,
+    *,
+    actor_id: int | None = None,
+    file_format: str | None = None,
+    on_progress: Progress | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> ImportResult:
+    """Add the items of a JSONL, CSV or Parquet file to a project as one new batch; all or nothing.
+
+    Raises InvalidInput listing up to 50 problems (file, line, field) and counting all of them; then
+    nothing is stored. Rows whose external_id the project already has are counted as existing.
+    """
+    path = Path(path)
+    fmt = detect_format(path, file_format)
+    problems = ProblemList()
+    reader = FileReader(path, fmt, problems, Limits.from_settings())
+    parser = RowParser(reader)
+    rows_read = rows_added = 0
+    with write_transaction(engine) as conn:
+        overlap, _ = _project(conn, project_id)
+        batch_id = _new_batch(conn, project_id, "items", path, fmt, actor_id)
+        writer = _ItemWriter(conn, project_id, batch_id, is_gold=False, open_slots=overlap)
+        chunk: list[ItemValues] = []
+        parse = parser.item
+        with _Background(writer.write) as background:
+            for line, row in reader:
+                rows_read += 1
+                values = parse(row, line)
+                if problems.total:
+                    continue
+                assert values is not None
+                chunk.append(values)
+                if len(chunk) >= chunk_rows:
+                    background.put(chunk)
+                    chunk = []
+                    if on_progress is not None:
+                        on_progress(rows_read)
+            if not problems:
+                background.put(chunk)
+            rows_added = background.finish()
+        if problems:
+            raise _refuse(problems, path)
+        _finish(conn, batch_id, reader, rows_read, rows_added, actor_id, "batch.import_items", project_id)
+    if on_progress is not None:
+        on_progress(rows_read)
+    return ImportResult(
+        batch_id=batch_id,
+        kind="items",
+        file=str(path),
+        file_format=fmt,
+        sha256=reader.sha256,
+        rows_read=rows_read,
+        rows_added=rows_added,
+        rows_existing=rows_read - rows_added,
+    )
+
+
+def _dialect_insert(conn: Connection) -> Any:
+    return sqlite.insert if conn.dialect.name == "sqlite" else postgresql.insert
+
+
+class _GoldWriter:
+    def __init__(
+        self, conn: Connection, project_id: int, batch_id: int, reader: FileReader, actor_id: int | None
+    ) -> None:
+        self.conn = conn
+        self.project_id = project_id
+        self.reader = reader
+        self.actor_id = actor_id
+        self.items = _ItemWriter(conn, project_id, batch_id, is_gold=True, open_slots=0)
+        ins = _dialect_insert(conn)(_gold)
+        self.upsert = ins.on_conflict_do_update(
+            index_elements=[_gold.c.item_id],
+            set_={
+                "answer": ins.excluded.answer,
+                "rationale": ins.excluded.rationale,
+                "created_by": ins.excluded.created_by,
+                "created_at": ins.excluded.created_at,
+            },
+            where=or_(_gold.c.answer != ins.excluded.answer, _gold.c.rationale != ins.excluded.rationale),
+        )
+
+    def write(self, chunk: list[tuple[int, GoldValues]]) -> tuple[int, int]:
+        """Create new gold items, mark existing ones gold, upsert answers; (items added, answers written)."""
+        added = self.items.write([g.item for _, g in chunk if g.item is not None])
+        wanted = {g.external_id for _, g in chunk}
+        ids: dict[str, int] = dict(
+            self.conn.execute(
+                select(_items.c.external_id, _items.c.id).where(
+                    _items.c.project_id == self.project_id, _items.c.external_id.in_(wanted)
+                )
+            ).all()
+        )
+        for line, g in chunk:
+            if g.external_id not in ids:
+                self.reader.problems.add(_missing_item(self.reader.file, line))
+        if self.reader.problems:
+            return added, 0
+        self.conn.execute(
+            update(_items)
+            .where(
+                _items.c.id.in_(list(ids.values())),
+                or_(_items.c.is_gold.is_(False), _items.c.open_slots != 0),
+            )
+            .values(is_gold=True, open_slots=0)
+        )
+        now = utcnow()
+        answers = {  # the last row of an item wins within a chunk (as it does across chunks)
+            ids[g.external_id]: {
+                "project_id": self.project_id,
+                "item_id": ids[g.external_id],
+                "answer": g.answer,
+                "rationale": g.rationale,
+                "created_by": self.actor_id,
+                "created_at": now,
+            }
+            for _, g in chunk
+        }
+        self.conn.execute(self.upsert, list(answers.values()))
+        return added, len(answers)
+
+
+def _missing_item(file: str, line: int) -> Problem:
+    return Problem(
+        "no item with this external_id in the project; give text or media_url to create it",
+        field="external_id",
+        line=line,
+        file=file,
+    )
+
+
+def import_gold(
+    engine: Engine,
+    project_id: int,
+    path: Path | str,
+    *,
+    actor_id: int | None = None,
+    file_format: str | None = None,
+    on_progress: Progress | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> ImportResult:
+    """Set gold answers from a file: rows of external_id, answer (valid in the project's taxonomy), rationale.
+
+    A row whose item is new carries its content (text or media_url, like an item row) and creates it as a
+    gold item; an existing item is marked gold. Gold items have open_slots 0: the queue serves them apart.
+    Answers are upserted by item (re-importing the same file changes nothing). All or nothing.
+    """
+    path = Path(path)
+    fmt = detect_format(path, file_format)
+    problems = ProblemList()
+    reader = FileReader(path, fmt, problems, Limits.from_settings())
+    parser = RowParser(reader)
+    rows_read = rows_added = answers = 0
+    with write_transaction(engine) as conn:
+        _, raw_taxonomy = _project(conn, project_id)
+        taxonomy = Taxonomy.model_validate(raw_taxonomy)
+        batch_id = _new_batch(conn, project_id, "gold", path, fmt, actor_id)
+        writer = _GoldWriter(conn, project_id, batch_id, reader, actor_id)
+        chunk: list[tuple[int, GoldValues]] = []
+        for line, row in reader:
+            rows_read += 1
+            values = parser.gold(row, line, taxonomy)
+            if problems:
+                continue
+            assert values is not None
+            chunk.append((line, values))
+            if len(chunk) >= chunk_rows:
+                added, written = writer.write(chunk)
+                rows_added, answers = rows_added + added, answers + written
+                chunk.clear()
+                if on_progress is not None:
+                    on_progress(rows_read)
+        if not problems and chunk:
+            added, written = writer.write(chunk)
+            rows_added, answers = rows_added + added, answers + written
+        if problems:
+            raise _refuse(problems, path)
+        _finish(
+            conn,
+            batch_id,
+            reader,
+            rows_read,
+            rows_added,
+            actor_id,
+            "batch.import_gold",
+            project_id,
+            {"gold_answers": answers},
+        )
+    if on_progress is not None:
+        on_progress(rows_read)
+    return ImportResult(
+        batch_id=batch_id,
+        kind="gold",
+        file=str(path),
+        file_format=fmt,
+        sha256=reader.sha256,
+        rows_read=rows_read,
+        rows_added=rows_added,
+        rows_existing=rows_read - rows_added,
+        gold_answers=answers,
+    )
