@@ -102,9 +102,7 @@ def main() -> None:
         "error_kinds": stats.errors,
         "empty_polls": stats.empty,
         # CPU time the server processes spent per HTTP request: robust to a noisy, shared machine.
-        "server_cpu_ms_per_request": round(
-            server_cpu * 1000 / max(1, len(stats.next_ms) + len(stats.submit_ms)), 3
-        ),
+        "server_cpu_ms_per_request": round(server_cpu * 1000 / max(1, len(stats.next_ms) + len(stats.submit_ms)), 3),
         "client_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
     print(json.dumps(result))

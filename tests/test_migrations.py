@@ -19,9 +19,7 @@ def test_upgrade_matches_models(db_url: str) -> None:
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     # SQLite cannot reflect expression indexes, so autogenerate lists them as missing there.
-    diff = [
-        d for d in diff if not (isinstance(d, tuple) and "index" in d[0] and d[1].name == "ix_items_queue")
-    ]
+    diff = [d for d in diff if not (isinstance(d, tuple) and "index" in d[0] and d[1].name == "ix_items_queue")]
     assert diff == []
     names = {i["name"] for i in inspect(engine).get_indexes("items")}
     assert "ix_items_queue" in names

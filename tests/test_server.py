@@ -40,9 +40,7 @@ def test_no_over_assignment_under_load(
     workers = 1 if db_url.startswith("sqlite") else 2
     server = start_server(db_url, workers=workers, log_path=str(tmp_path / "server.log"))
     try:
-        stats = run_labelers(
-            server.base_url, world.tokens, world.project_id, seconds=20, stop_when_empty=True
-        )
+        stats = run_labelers(server.base_url, world.tokens, world.project_id, seconds=20, stop_when_empty=True)
     finally:
         server.kill(signal.SIGTERM)
     checks = queue_invariants(migrated, world.project_id)
@@ -81,9 +79,7 @@ def test_sigkill_mid_run_loses_no_acknowledged_label(migrated: Engine, db_url: s
         conn.execute(text("UPDATE assignments SET expires_at = :t WHERE status = 'leased'"), {"t": past})
     server = start_server(db_url, workers=1, log_path=log)
     try:
-        after = run_labelers(
-            server.base_url, world.tokens, world.project_id, seconds=30, stop_when_empty=True
-        )
+        after = run_labelers(server.base_url, world.tokens, world.project_id, seconds=30, stop_when_empty=True)
     finally:
         server.kill(signal.SIGTERM)
     assert after.errors == {}

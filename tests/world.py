@@ -23,9 +23,7 @@ class QueueWorld:
 
     def item_ids(self) -> list[int]:
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                text("SELECT id FROM items WHERE project_id = :p ORDER BY id"), {"p": self.project_id}
-            )
+            rows = conn.execute(text("SELECT id FROM items WHERE project_id = :p ORDER BY id"), {"p": self.project_id})
             return [int(r[0]) for r in rows]
 
     def set_items(self, ids: list[int], **values: Any) -> None:
@@ -37,17 +35,11 @@ class QueueWorld:
         with self.engine.begin() as conn:
             conn.execute(
                 text("UPDATE assignments SET expires_at = :t WHERE status = 'leased'"),
-                {
-                    "t": "2000-01-01 00:00:00.000000"
-                    if conn.dialect.name == "sqlite"
-                    else "2000-01-01T00:00:00Z"
-                },
+                {"t": "2000-01-01 00:00:00.000000" if conn.dialect.name == "sqlite" else "2000-01-01T00:00:00Z"},
             )
 
 
-def make_world(
-    engine: Engine, *, labelers: int = 3, overlap: int = 1, items: int = 5, **kw: Any
-) -> QueueWorld:
+def make_world(engine: Engine, *, labelers: int = 3, overlap: int = 1, items: int = 5, **kw: Any) -> QueueWorld:
     clear_caches()
     clear_auth_cache()
     world = setup_world(engine, labelers=labelers, overlap=overlap, items=items, **kw)

@@ -31,9 +31,7 @@ def client(engine: Engine) -> Iterator[TestClient]:
 
 def staff_token(engine: Engine, role: Role = Role.OPS_MANAGER, vendor_id: int | None = None) -> str:
     with Session(engine) as session, session.begin():
-        user = create_user(
-            session, f"u-{uuid.uuid4().hex[:8]}", role, password="long-enough-pw", vendor_id=vendor_id
-        )
+        user = create_user(session, f"u-{uuid.uuid4().hex[:8]}", role, password="long-enough-pw", vendor_id=vendor_id)
         return create_token(session, user, "test")[0]
 
 
@@ -54,22 +52,15 @@ def test_no_token_is_a_json_401(client: TestClient) -> None:
 def test_login_and_token_revocation(client: TestClient, engine: Engine) -> None:
     with Session(engine) as session, session.begin():
         create_user(session, "maria", Role.OPS_MANAGER, password="correct horse")
-    assert (
-        client.post(f"{API}/auth/login", json={"username": "maria", "password": "nope-nope"}).status_code
-        == 401
-    )
-    token = client.post(f"{API}/auth/login", json={"username": "maria", "password": "correct horse"}).json()[
-        "token"
-    ]
+    assert client.post(f"{API}/auth/login", json={"username": "maria", "password": "nope-nope"}).status_code == 401
+    token = client.post(f"{API}/auth/login", json={"username": "maria", "password": "correct horse"}).json()["token"]
     me = client.get(f"{API}/me", headers=bearer(token)).json()
     assert me["username"] == "maria" and me["role"] == "ops_manager"
     with engine.connect() as conn:
         stored = conn.execute(
             text("SELECT token_hash, password_hash FROM api_tokens JOIN users u ON u.id = user_id")
         ).first()
-    assert (
-        stored is not None and token not in stored.token_hash and stored.password_hash.startswith("$argon2")
-    )
+    assert stored is not None and token not in stored.token_hash and stored.password_hash.startswith("$argon2")
 
 
 def test_labeler_flow_over_http(client: TestClient, engine: Engine) -> None:
@@ -124,9 +115,7 @@ def test_roles_are_enforced(client: TestClient, engine: Engine) -> None:
     assert created.status_code == 201
     dup = client.post(f"{API}/projects", headers=bearer(ops), json=spec)
     assert dup.status_code == 409
-    bad = client.post(
-        f"{API}/projects", headers=bearer(ops), json={"name": "x", "taxonomy": {"questions": []}}
-    )
+    bad = client.post(f"{API}/projects", headers=bearer(ops), json={"name": "x", "taxonomy": {"questions": []}})
     assert bad.status_code == 422 and bad.json()["problems"][0]["field"].startswith("taxonomy")
     audit = client.get(f"{API}/audit", headers=bearer(staff_token(engine, Role.ADMIN))).json()
     assert any(a["action"] == "project.create" and a["detail"]["name"] == "new one" for a in audit)
@@ -159,15 +148,10 @@ def test_vendor_isolation(client: TestClient, engine: Engine) -> None:
     # a labeler sees only their own labels, and cannot read another labeler
     own = client.get(f"{API}/projects/{a.project_id}/labels", headers=bearer(b.tokens[0])).json()
     assert [lb["labeler_id"] for lb in own] == [b_labeler]
-    assert (
-        client.get(f"{API}/labelers/{a.principals[0].labeler_id}", headers=bearer(b.tokens[0])).status_code
-        == 404
-    )
+    assert client.get(f"{API}/labelers/{a.principals[0].labeler_id}", headers=bearer(b.tokens[0])).status_code == 404
     # vendor B's lead cannot add labelers to vendor A
     lead_b = bearer(staff_token(engine, Role.VENDOR_MANAGER, vendor_of(b)))
-    denied = client.post(
-        f"{API}/labelers", headers=lead_b, json={"vendor_id": vendor_of(a), "username": "sneaky"}
-    )
+    denied = client.post(f"{API}/labelers", headers=lead_b, json={"vendor_id": vendor_of(a), "username": "sneaky"})
     assert denied.status_code == 403
 
 
@@ -175,9 +159,7 @@ def test_project_visibility(client: TestClient, engine: Engine) -> None:
     a = make_world(engine, labelers=1, items=1)
     b = make_world(engine, labelers=1, items=1)
     assert client.get(f"{API}/projects/{b.project_id}", headers=bearer(a.tokens[0])).status_code == 404
-    assert [p["id"] for p in client.get(f"{API}/projects", headers=bearer(a.tokens[0])).json()] == [
-        a.project_id
-    ]
+    assert [p["id"] for p in client.get(f"{API}/projects", headers=bearer(a.tokens[0])).json()] == [a.project_id]
     assert client.post(f"{API}/projects/{b.project_id}/next", headers=bearer(a.tokens[0])).status_code == 404
     requester = bearer(staff_token(engine, Role.REQUESTER))
     assert client.get(f"{API}/projects", headers=requester).json() == []

@@ -39,10 +39,7 @@ def fields(answer: object) -> set[str | None]:
 
 def test_valid_answers_pass() -> None:
     assert validate_answer(TAXONOMY, {"violation": "yes", "severity": "high"}) == []
-    assert (
-        validate_answer(TAXONOMY, {"violation": "no", "severity": "low", "policies": ["hate"], "note": "ok"})
-        == []
-    )
+    assert validate_answer(TAXONOMY, {"violation": "no", "severity": "low", "policies": ["hate"], "note": "ok"}) == []
 
 
 @pytest.mark.parametrize(

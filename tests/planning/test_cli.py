@@ -86,9 +86,7 @@ def test_backlog_reference_example() -> None:
     data = _json(_args("backlog --work 300,375,350 --deadline 2 --slot day"))
     assert data["capacity_per_day"] == pytest.approx(1025 / 3)
     assert data["late"] == 0
-    table = runner.invoke(
-        staffing_app, ["backlog", "--work", "300,375,350", "--deadline", "2", "--slot", "day"]
-    )
+    table = runner.invoke(staffing_app, ["backlog", "--work", "300,375,350", "--deadline", "2", "--slot", "day"])
     assert table.exit_code == 0 and "341.67" in table.stdout
 
 

@@ -22,9 +22,7 @@ def label(world: QueueWorld, who: int, answer: dict[str, object] | None = None) 
     task = service.next_task(world.engine, world.principals[who], world.project_id)
     if task is None:
         return None
-    service.submit(
-        world.engine, world.principals[who], task["assignment_id"], answer or ANSWER, uuid.uuid4().hex, 5
-    )
+    service.submit(world.engine, world.principals[who], task["assignment_id"], answer or ANSWER, uuid.uuid4().hex, 5)
     return task
 
 
@@ -108,9 +106,7 @@ def test_skip_and_release_give_the_slot_back(engine: Engine) -> None:
     task = service.next_task(engine, world.principals[0], world.project_id)
     assert task is not None
     service.give_back(engine, world.principals[0], task["assignment_id"], "not my language", skip=True)
-    assert (
-        service.next_task(engine, world.principals[0], world.project_id) is None
-    )  # never the same item again
+    assert service.next_task(engine, world.principals[0], world.project_id) is None  # never the same item again
     again = service.next_task(engine, world.principals[1], world.project_id)
     assert again is not None
     service.give_back(engine, world.principals[1], again["assignment_id"], None, skip=False)
