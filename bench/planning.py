@@ -1,4 +1,4 @@
-"""Times Erlang C staffing of a week of 15-minute intervals and the workload/FTE grid; prints one JSON."""
+"""Times Erlang C for a week of quarter-hours, the workload/FTE grid and a whole manpower plan; prints one JSON."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from datetime import date
 
 import numpy as np
 
+from safetyops.planning import plans
 from safetyops.planning import workload as wl
 from safetyops.planning.erlang import staff_erlang_c_many
 
@@ -69,12 +71,81 @@ def manpower(g: dict[str, np.ndarray]) -> None:
     wl.staffing_gap(fte.sum(axis=0), g["roster"])  # per vendor × market × period against the roster
 
 
+def plan_setup(seed: int = 3) -> dict[str, object]:
+    """A year of two-month periods; 200 projects, each spread over 10 vendors × 8 markets (16,000 lines).
+
+    Half the projects are one-off batches due 20–60 working days after a random start; half are steady daily flows
+    with a 2–5 working-day turnaround. Each line gets a random share of its project's work.
+    """
+    rng = np.random.default_rng(seed)
+    periods = plans.split_periods(date(2027, 1, 1), date(2027, 12, 31))
+    days = plans.working_dates(periods[0].start, periods[-1].end)
+    n_p, n_v, n_m = 200, 10, 8
+    arrivals = np.zeros((n_p, days.size))
+    deadlines = np.zeros(n_p, dtype=int)
+    repeating = np.arange(n_p) % 2 == 1
+    for p in range(n_p):
+        if repeating[p]:
+            arrivals[p] = rng.poisson(rng.uniform(200, 3_000), size=days.size)
+            deadlines[p] = int(rng.integers(2, 6))
+        else:
+            arrivals[p, int(rng.integers(0, days.size - 60))] = rng.gamma(2, 50_000)
+            deadlines[p] = int(rng.integers(20, 61))
+    shares = rng.dirichlet(np.ones(n_v * n_m), size=n_p)  # (P, V·M)
+    cells = [plans.Cell(f"vendor-{v}", "main", f"M{m}", "en") for v in range(n_v) for m in range(n_m)]
+    return {
+        "periods": periods,
+        "day_period": plans.period_index(days, periods),
+        "arrivals": arrivals,
+        "deadlines": deadlines,
+        "repeating": repeating,
+        "shares": shares,
+        "cells": cells,
+        "roster": rng.uniform(0, 40, size=len(cells)),
+        "handling": rng.uniform(10, 120, size=n_p),
+        "overlap": rng.integers(1, 4, size=n_p).astype(float),
+        "gold": rng.uniform(0, 0.1, size=n_p),
+        "qa": rng.uniform(0, 0.2, size=n_p),
+    }
+
+
+def manpower_plan(s: dict[str, object], scenarios: list[plans.Scenario]) -> list[plans.PlanResult]:
+    """Backlog rule per project → volume per period, split over 80 cells, then the plan core per scenario."""
+    periods = s["periods"]
+    arrivals, deadlines, repeating = s["arrivals"], s["deadlines"], s["repeating"]
+    shares, day_period = s["shares"], s["day_period"]
+    assert isinstance(periods, list) and isinstance(arrivals, np.ndarray) and isinstance(shares, np.ndarray)
+    assert isinstance(deadlines, np.ndarray) and isinstance(repeating, np.ndarray)
+    assert isinstance(day_period, np.ndarray)
+    n_t, (n_p, n_c) = len(periods), shares.shape
+    volume = plans.backlog_volume_many(arrivals, deadlines, day_period, n_t, repeating)
+    per_line = lambda key: np.repeat(np.asarray(s[key], dtype=float), n_c)  # noqa: E731
+    inputs = plans.PlanInputs(
+        periods=periods,
+        cells=s["cells"],  # type: ignore[arg-type]
+        roster=np.asarray(s["roster"]),
+        line_cell=np.tile(np.arange(n_c), n_p),
+        line_volume=(volume[:, None, :] * shares[:, :, None]).reshape(n_p * n_c, n_t),
+        line_handling_s=per_line("handling"),
+        line_overlap=per_line("overlap"),
+        line_gold=per_line("gold"),
+        line_qa=per_line("qa"),
+        line_backlog=np.ones(n_p * n_c, dtype=bool),
+    )
+    return plans.compute_scenarios(inputs, plans.PlanParams(), scenarios)
+
+
 def main() -> None:
     traffic, aht = week_of_intervals()
     grid = manpower_grid()
     erlang_ms = _median_ms(lambda: erlang_week(traffic, aht))
     manpower_ms = _median_ms(lambda: manpower(grid))
     plan = staff_erlang_c_many(traffic, aht, 0.8, 20.0, 0.85, 0.3)
+    setup = plan_setup()
+    plan_ms = _median_ms(lambda: manpower_plan(setup, []))
+    scenarios = [plans.parse_scenario("volume+20%"), plans.parse_scenario("shrinkage=0.35")]
+    plan_3_ms = _median_ms(lambda: manpower_plan(setup, scenarios))
+    base = manpower_plan(setup, [])[0]
     result = {
         "erlang_c_672_intervals_ms": round(erlang_ms, 2),
         "erlang_c_target_ms": 50,
@@ -82,6 +153,11 @@ def main() -> None:
         "erlang_c_max_agents": int(plan.agents.max()),
         "manpower_96000_cells_ms": round(manpower_ms, 2),
         "manpower_target_ms": 1000,
+        "plan_200x10x8_year_ms": round(plan_ms, 2),
+        "plan_200x10x8_year_3_scenarios_ms": round(plan_3_ms, 2),
+        "plan_target_ms": 1000,
+        "plan_rows_per_scenario": int(base.required_fte.size),
+        "plan_required_fte_max_period": round(float(base.required_fte.sum(axis=0).max()), 1),
         "repeats": REPEATS,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "python": sys.version.split()[0],

@@ -6,6 +6,8 @@ in db/migrations/versions/ (revision "00NN_<area>", down_revision "0001").
 
 import safetyops.auth.models
 import safetyops.guidelines.models
+import safetyops.intake.models
+import safetyops.planning.models
 import safetyops.projects.models
 import safetyops.work.models
 import safetyops.workforce.models  # noqa: F401

@@ -6,6 +6,8 @@ import json
 import math
 import re
 from collections.abc import Callable
+from datetime import date
+from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import typer
@@ -13,8 +15,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from safetyops.errors import InvalidInput
-from safetyops.planning import backlog, erlang
+from safetyops.cli_support import friendly_errors
+from safetyops.db.engine import session_scope
+from safetyops.errors import InvalidInput, Problem
+from safetyops.planning import backlog, erlang, plans
+from safetyops.planning import service as plan_service
+from safetyops.planning.plan_xlsx import write_plan_xlsx
 
 staffing_app = typer.Typer(help="Staffing calculators (queueing maths).", no_args_is_help=True)
 
@@ -300,3 +306,148 @@ def backlog_cmd(
 
 
 plans_app = typer.Typer(help="Manpower plans.", no_args_is_help=True)
+
+
+def _date(raw: str, option: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput("bad date", [Problem(f"cannot read {raw!r} as YYYY-MM-DD", field=option)]) from None
+
+
+def _plan_json(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, default=lambda v: v.isoformat() if isinstance(v, date) else str(v))
+
+
+def _print_plan(rows: list[dict[str, Any]], summary: list[dict[str, Any]], notes: list[str], everything: bool) -> None:
+    console = Console()
+    for scenario in dict.fromkeys(r["scenario"] for r in rows):
+        table = Table(title=f"scenario: {scenario}", show_header=True)
+        for name in ("period", "vendor", "site", "market", "lang", "work h", "need FTE", "roster", "gap", "hires"):
+            table.add_column(
+                name, justify="right" if name in ("work h", "need FTE", "roster", "gap", "hires") else "left"
+            )
+        table.add_column("start hiring by")
+        table.add_column("method")
+        for r in rows:
+            if r["scenario"] != scenario or not (everything or r["required_fte"] > 0 or r["gap_fte"] > 0):
+                continue
+            gap = r["gap_fte"]
+            table.add_row(
+                f"{r['period_start']}…{r['period_end']}",
+                r["vendor"],
+                r["site"],
+                r["market"],
+                r["language"],
+                f"{r['workload_hours']:,.0f}",
+                f"{r['required_fte']:.1f}",
+                f"{r['roster_fte']:.1f}",
+                Text(f"{gap:+.1f}", style="red" if gap > 0 else "green"),
+                str(r["hires"]),
+                str(r["start_hiring_by"] or ""),
+                r["method"],
+            )
+        console.print(table)
+    totals = Table(title="summary", show_header=True)
+    for name in ("scenario", "period", "work h", "need FTE", "roster", "shortfall", "surplus", "hires"):
+        totals.add_column(name, justify="left" if name in ("scenario", "period") else "right")
+    for s in summary:
+        totals.add_row(
+            s["scenario"],
+            f"{s['period_start']}…{s['period_end']}",
+            f"{s['workload_hours']:,.0f}",
+            f"{s['required_fte']:.1f}",
+            f"{s['roster_fte']:.1f}",
+            f"{s['shortfall_fte']:.1f}",
+            f"{s['surplus_fte']:.1f}",
+            str(s["hires"]),
+        )
+    console.print(totals)
+    console.print(Text(plans.SERVICE_LEVEL_DEFINITION, style="dim"))
+    for note in notes:
+        console.print(Text(f"note: {note}", style="dim"))
+
+
+@plans_app.command("compute")
+@friendly_errors
+def plans_compute(
+    start: str = typer.Option(..., "--from", metavar="YYYY-MM-DD", help="First day of the plan."),
+    end: str = typer.Option(..., "--to", metavar="YYYY-MM-DD", help="Last day of the plan (inclusive)."),
+    period_months: int = typer.Option(2, "--period-months", min=1, max=12, help="Months per period."),
+    scenario: list[str] = typer.Option([], "--scenario", help="e.g. volume+20% or shrinkage=0.35; repeatable."),
+    hours_per_day: float = typer.Option(8.0, "--hours-per-day"),
+    shrinkage: float = typer.Option(0.30, "--shrinkage", help="Share of paid time not labeling."),
+    occupancy: float = typer.Option(0.85, "--occupancy", help="Share of on-task time labeling, in (0, 1]."),
+    attrition: float = typer.Option(0.03, "--attrition", help="Monthly attrition, in [0, 1)."),
+    hiring_lead_days: int = typer.Option(21, "--hiring-lead-days"),
+    training_lead_days: int = typer.Option(10, "--training-lead-days"),
+    measured_days: int = typer.Option(28, "--measured-days", help="Window for measured handling times."),
+    xlsx: Path | None = typer.Option(None, "--xlsx", help="Also write the plan to this XLSX file."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
+    save: bool = typer.Option(False, "--save", help="Store the plan (see `safetyops plans show ID`)."),
+    name: str = typer.Option("", "--name", help="Name of the stored plan."),
+    everything: bool = typer.Option(False, "--all", help="Show cells with no demand too."),
+) -> None:
+    """Manpower plan per period and vendor/site/market/language, from accepted requests and the roster.
+
+    Example: safetyops plans compute --from 2027-01-01 --to 2027-02-28 --scenario volume+20% --xlsx plan.xlsx
+    """
+    first, last = _date(start, "--from"), _date(end, "--to")
+    params = plans.PlanParams(
+        hours_per_day=hours_per_day,
+        shrinkage=shrinkage,
+        occupancy=occupancy,
+        monthly_attrition=attrition,
+        hiring_lead_days=hiring_lead_days,
+        training_lead_days=training_lead_days,
+    )
+    with session_scope() as session:
+        plan = plan_service.compute(
+            session,
+            first,
+            last,
+            params=params,
+            scenarios=scenario,
+            period_months=period_months,
+            measured_days=measured_days,
+        )
+        plan_id = plan_service.save(session, plan, None, name, period_months) if save else None
+    rows, summary = plan.rows(), plan.summary()
+    if xlsx is not None:
+        write_plan_xlsx(xlsx, rows, summary, plans.SERVICE_LEVEL_DEFINITION, plan.notes)
+    if as_json:
+        doc = {
+            "id": plan_id,
+            "from": first,
+            "to": last,
+            "service_level": plans.SERVICE_LEVEL_DEFINITION,
+            "notes": plan.notes,
+            "scenarios": [{"name": s.name, "overrides": s.overrides} for s in plan.scenarios],
+            "summary": summary,
+            "rows": rows,
+        }
+        typer.echo(_plan_json(doc))
+        return
+    _print_plan(rows, summary, plan.notes, everything)
+    if plan_id is not None:
+        Console().print(f"saved as plan {plan_id}")
+    if xlsx is not None:
+        Console().print(f"wrote {xlsx}")
+
+
+@plans_app.command("show")
+@friendly_errors
+def plans_show(
+    plan_id: int,
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
+    xlsx: Path | None = typer.Option(None, "--xlsx", help="Also write the plan to this XLSX file."),
+) -> None:
+    """A stored plan."""
+    with session_scope() as session:
+        doc = plan_service.as_document(session, plan_id)
+    if xlsx is not None:
+        write_plan_xlsx(xlsx, doc["rows"], doc["summary"], doc["service_level"], doc["notes"])
+    if as_json:
+        typer.echo(_plan_json(doc))
+        return
+    _print_plan(doc["rows"], doc["summary"], doc["notes"], False)
