@@ -33,7 +33,8 @@ def get_session(engine: Annotated[Engine, Depends(get_db_engine)]) -> Iterator[S
 
 
 async def get_principal(request: Request) -> Principal:
-    """The caller behind the bearer token (or the web session cookie).
+    """The caller behind the bearer token. The API takes no cookie: cookie sessions (with CSRF checks)
+    belong to the web pages only.
 
     Async on purpose: it is a cache hit on nearly every request, and a sync dependency would cost a
     thread-pool hop per request; a miss does one short indexed query.
@@ -41,13 +42,16 @@ async def get_principal(request: Request) -> Principal:
     return principal_of(request)
 
 
-def principal_of(request: Request) -> Principal:
-    """The caller of a request; hot routes call this directly instead of going through Depends."""
+def principal_of(request: Request, *, allow_cookie: bool = False) -> Principal:
+    """The caller of a request; hot routes call this directly instead of going through Depends.
+
+    `allow_cookie` is for the web pages, which check a CSRF token on every POST themselves.
+    """
     engine: Engine = request.app.state.engine
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
-        token = request.cookies.get("safetyops_token", "")
+        token = request.cookies.get("safetyops_token", "") if allow_cookie else ""
     if not token:
         raise Unauthorized("send 'Authorization: Bearer <token>' (get a token from POST /api/v1/auth/login)")
     return authenticate(engine, token.strip())

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
@@ -103,11 +103,20 @@ def revoke_token(session: Session, token_id: int, actor_id: int | None) -> None:
     _cache.clear()
 
 
+# A real argon2 hash to verify against when the user does not exist, so that the answer takes as
+# long for an unknown name as for a wrong password (no username discovery by timing).
+_DUMMY_HASH = _hasher.hash("no such user; timing only")
+LOGIN_TOKEN_HOURS = 12
+
+
 def login(session: Session, username: str, password: str) -> str:
+    """A session token (expires after LOGIN_TOKEN_HOURS) for a correct username and password."""
     user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.is_active or not verify_password(user.password_hash, password):
+    ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not user.is_active or not ok:
         raise Unauthorized("wrong username or password")
-    raw, _ = create_token(session, user, "login")
+    raw, token = create_token(session, user, "login")
+    token.expires_at = datetime.now(UTC) + timedelta(hours=LOGIN_TOKEN_HOURS)
     return raw
 
 

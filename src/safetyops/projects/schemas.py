@@ -71,4 +71,3 @@ class ProjectUpdate(BaseModel):
     gold_rate: float | None = Field(default=None, ge=0.0, le=1.0)
     lease_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
     deadline: datetime | None = None
-    guideline_version: str | None = None

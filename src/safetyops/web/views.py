@@ -173,7 +173,7 @@ def _csrf_refused(request: Request, principal: Principal | None) -> Response:
 
 def _signed_in(request: Request) -> Principal | None:
     try:
-        return principal_of(request)
+        return principal_of(request, allow_cookie=True)
     except Unauthorized:
         return None
 
