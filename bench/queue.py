@@ -76,6 +76,7 @@ def main() -> None:
             stats = run_labelers(server.base_url, world.tokens, world.project_id, args.seconds)
             elapsed = time.monotonic() - started
             server_cpu = server.cpu_seconds() - cpu_before
+            server_rss = server.peak_rss_mb()
         finally:
             server.kill()
         checks = queue_invariants(engine, world.project_id)
@@ -103,6 +104,7 @@ def main() -> None:
         "empty_polls": stats.empty,
         # CPU time the server processes spent per HTTP request: robust to a noisy, shared machine.
         "server_cpu_ms_per_request": round(server_cpu * 1000 / max(1, len(stats.next_ms) + len(stats.submit_ms)), 3),
+        "server_peak_rss_mb": server_rss,
         "client_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
     print(json.dumps(result))

@@ -57,6 +57,19 @@ class ServerProcess:
             total += (int(fields[11]) + int(fields[12])) / tick
         return total
 
+    def peak_rss_mb(self) -> float:
+        """The largest peak resident set (VmHWM) among the server's processes, in MB."""
+        peak = 0
+        for pid in _process_tree(self.proc.pid):
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]))
+        return round(peak / 1024, 1)
+
     def kill(self, sig: int = signal.SIGKILL) -> None:
         """Signal the whole process group (uvicorn workers included) and wait for it."""
         try:
