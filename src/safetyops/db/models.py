@@ -9,6 +9,7 @@ import safetyops.guidelines.models
 import safetyops.intake.models
 import safetyops.planning.models
 import safetyops.projects.models
+import safetyops.quality.models
 import safetyops.work.models
 import safetyops.workforce.models  # noqa: F401
 from safetyops.db.base import Base

@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from safetyops.cli_support import friendly_errors
 from safetyops.quality import aggregation as agg
 from safetyops.quality import agreement as ag
 from safetyops.quality import intervals
@@ -413,3 +415,368 @@ def sample_size(
 quality_app = typer.Typer(
     help="Quality of a project: gold accuracy, agreement, QA review, calibration.", no_args_is_help=True
 )
+
+
+# ------------------------------------------------------------------------------------------ `safetyops quality …`
+# Commands over the database. They run as the operator (full access, like an admin); actions are audited
+# with no actor.
+
+
+def _dump(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, default=_db_jsonable) + "\n")
+
+
+def _db_jsonable(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return _jsonable(value)
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _rate(row: dict[str, Any]) -> str:
+    if row.get("accuracy") is None:
+        return f"— (n={row['n']})"
+    return f"{row['accuracy']:.1%} [{row['ci_low']:.1%}, {row['ci_high']:.1%}] n={row['n']}"
+
+
+def _rate_table(title: str, rows: list[dict[str, Any]]) -> Table:
+    table = Table("id", "name", "n", "correct", "rate", "95% CI", title=title)
+    for r in rows:
+        ci = "—" if r["ci_low"] is None else f"{r['ci_low']:.1%} – {r['ci_high']:.1%}"
+        rate = "—" if r["accuracy"] is None else f"{r['accuracy']:.1%}"
+        table.add_row(str(r["key"]), str(r["name"]), str(r["n"]), str(r["correct"]), rate, ci)
+    return table
+
+
+def _project_id(ref: str) -> int:
+    from safetyops.db.engine import session_scope
+    from safetyops.projects.service import get_project
+
+    with session_scope() as session:
+        return get_project(session, ref).id
+
+
+def _stat_line(name: str, res: dict[str, Any]) -> list[str]:
+    ci = "—" if res.get("ci_low") is None else f"{res['ci_low']:.3f} – {res['ci_high']:.3f}"
+    return [
+        name,
+        _fmt(res.get("value")),
+        ci,
+        _fmt(res.get("percent_agreement")),
+        str(res.get("n_items")),
+        res.get("reason") or "",
+    ]
+
+
+def _agreement_table(title: str, data: dict[str, Any]) -> Table:
+    table = Table("statistic", "value", "95% CI", "% agreement", "items", "note", title=title)
+    table.add_row(*_stat_line("percent agreement", data["percent"]))
+    table.add_row(*_stat_line("Fleiss κ", data["fleiss"]))
+    table.add_row(*_stat_line(f"Krippendorff α ({data['level']})", data["alpha"]))
+    table.add_row(*_stat_line("Gwet AC1", data["ac1"]))
+    return table
+
+
+ProjectOpt = typer.Option(..., "--project", "-p", help="project id or name")
+FromOpt = typer.Option(None, "--from", help="first day, YYYY-MM-DD (project's reporting time zone)")
+ToOpt = typer.Option(None, "--to", help="last day (included), YYYY-MM-DD")
+JsonOpt = typer.Option(False, "--json", help="print JSON instead of tables")
+QuestionOpt = typer.Option(None, "--question", "-q", help="question key (default: the first categorical one)")
+
+
+def _day(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        from safetyops.errors import InvalidInput
+
+        raise InvalidInput(f"'{text}' is not a date (use YYYY-MM-DD)") from None
+
+
+@quality_app.command("report")
+@friendly_errors
+def report_command(
+    project: str = ProjectOpt,
+    date_from: str = FromOpt,
+    date_to: str = ToOpt,
+    question: str = QuestionOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Project quality report for a period: gold accuracy, agreement, QA scores, aggregation.
+
+    Example: safetyops quality report --project 1 --from 2026-11-01 --to 2026-11-07 --json
+    """
+    from safetyops.db.engine import session_scope
+    from safetyops.quality.report import project_report
+    from safetyops.quality.service import CLI_PRINCIPAL
+
+    pid = _project_id(project)
+    with session_scope() as session:
+        rep = project_report(
+            session, CLI_PRINCIPAL, pid, date_from=_day(date_from), date_to=_day(date_to), question=question
+        )
+    if as_json:
+        _dump(rep)
+        return
+    period = rep["period"]
+    _out.print(
+        f"[bold]{rep['project']['name']}[/] · question {rep['question']} · "
+        f"{period['from'] or 'start'} → {period['to'] or 'now'} ({period['tz']})"
+    )
+    _out.print(f"{rep['n_labels']} labels on {rep['n_items']} items by {rep['n_labelers']} labelers")
+    acc = rep["accuracy"]
+    _out.print(f"accuracy vs gold ({acc['n_gold_items']} gold items): {_rate(acc['overall'])}")
+    if acc["per_labeler"]:
+        _out.print(_rate_table("accuracy vs gold per labeler", acc["per_labeler"]))
+        _out.print(_rate_table("accuracy vs gold per vendor", acc["per_vendor"]))
+    _out.print(_agreement_table("agreement (non-gold items)", rep["agreement"]))
+    qa = rep["qa"]
+    _out.print(f"QA score: {_rate(qa['overall'])} · technical errors excluded: {qa['technical_excluded']}")
+    if qa["per_labeler"]:
+        _out.print(_rate_table("QA score per labeler", qa["per_labeler"]))
+        _out.print(_rate_table("QA score per vendor", qa["per_vendor"]))
+    run = rep["aggregation"]
+    if run is None:
+        _out.print("aggregation: none yet (safetyops quality aggregate --project …)")
+    else:
+        _out.print(
+            f"aggregation run {run['run_id']}: {run['method']}, {run['n_items']} items, "
+            f"{run['n_review']} sent to review ({run['open_reviews']} open), iterations {run['iterations']}"
+        )
+    if rep.get("data_credit"):
+        _out.print(f"data: {rep['data_credit']}")
+
+
+@quality_app.command("accuracy")
+@friendly_errors
+def accuracy_command(
+    project: str = ProjectOpt,
+    date_from: str = FromOpt,
+    date_to: str = ToOpt,
+    question: str = QuestionOpt,
+    group_by: str = typer.Option("labeler", "--by", help="labeler | vendor | site | project | policy | day"),
+    method: IntervalOpt = typer.Option(IntervalOpt.wilson, "--method"),
+    against: str = typer.Option("gold", "--against", help="gold | final (the newest aggregation's labels)"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Accuracy against gold (or final labels) per group, and per-class precision/recall/F1.
+
+    Example: safetyops quality accuracy --project 1 --by vendor
+    """
+    from safetyops.db.engine import session_scope
+    from safetyops.quality import service
+
+    pid = _project_id(project)
+    with session_scope() as session:
+        res = service.accuracy(
+            session,
+            service.CLI_PRINCIPAL,
+            pid,
+            question=question,
+            date_from=_day(date_from),
+            date_to=_day(date_to),
+            group_by=group_by,
+            method=method.value,
+            against=against,
+        )
+    if as_json:
+        _dump(res)
+        return
+    _out.print(f"overall: {_rate(res['overall'])}")
+    _out.print(_rate_table(f"accuracy vs gold per {group_by}", res["groups"]))
+    table = Table("class", "support", "precision", "recall", "F1", title="per class")
+    for c in res["per_class"]:
+        table.add_row(c["class"], str(c["support"]), _fmt(c["precision"]), _fmt(c["recall"]), _fmt(c["f1"]))
+    _out.print(table)
+
+
+@quality_app.command("agreement")
+@friendly_errors
+def agreement_command(
+    project: str = ProjectOpt,
+    date_from: str = FromOpt,
+    date_to: str = ToOpt,
+    question: str = QuestionOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Percent agreement, Fleiss κ, Krippendorff α, Gwet AC1 and the pairwise labeler matrix.
+
+    Example: safetyops quality agreement --project "ConvAbuse demo"
+    """
+    from safetyops.db.engine import session_scope
+    from safetyops.quality import service
+
+    pid = _project_id(project)
+    with session_scope() as session:
+        res = service.agreement(
+            session, service.CLI_PRINCIPAL, pid, question=question, date_from=_day(date_from), date_to=_day(date_to)
+        )
+    if as_json:
+        _dump(res)
+        return
+    _out.print(_agreement_table(f"agreement on '{res['question']}'", res))
+    table = Table("labeler A", "labeler B", "items", "% agreement", "Cohen κ", title="pairwise")
+    for r in res["pairwise"]:
+        table.add_row(r["rater_a"], r["rater_b"], str(r["n"]), _fmt(r["percent_agreement"]), _fmt(r["kappa"]))
+    _out.print(table)
+
+
+@quality_app.command("aggregate")
+@friendly_errors
+def aggregate_command(
+    project: str = ProjectOpt,
+    method: Method = typer.Option(Method.ds, "--method"),
+    tie: TieOpt = typer.Option(TieOpt.expert_review, "--tie"),
+    threshold: float = typer.Option(0.0, "--threshold", help="items under this confidence go to expert review"),
+    question: str = QuestionOpt,
+    date_from: str = FromOpt,
+    date_to: str = ToOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Aggregate labels into stored final labels; low-confidence items enter the expert review queue.
+
+    Example: safetyops quality aggregate --project 1 --method ds --threshold 0.7
+    """
+    from safetyops.db.engine import session_scope
+    from safetyops.quality import service
+
+    pid = _project_id(project)
+    with session_scope() as session:
+        res = service.run_aggregation(
+            session,
+            service.CLI_PRINCIPAL,
+            pid,
+            question=question,
+            method=method.value,
+            tie=tie.value,
+            threshold=threshold,
+            date_from=_day(date_from),
+            date_to=_day(date_to),
+        )
+    if as_json:
+        _dump(res)
+        return
+    _show("aggregation run", _flat(res), False)
+
+
+def _flat(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if not isinstance(v, dict | list)}
+
+
+@quality_app.command("qa-plan")
+@friendly_errors
+def qa_plan_command(
+    project: str = ProjectOpt,
+    day: str = typer.Option(..., "--day", help="reporting day, YYYY-MM-DD"),
+    mode: str = typer.Option("rate", "--mode", help="rate (project qa_rate or --rate) | margin"),
+    rate: float = typer.Option(None, "--rate"),
+    expected_accuracy: float = typer.Option(0.9, "--accuracy"),
+    margin: float = typer.Option(0.05, "--margin"),
+    seed: int = typer.Option(None, "--seed"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Sample each labeler's labels of one day for blind QA re-review.
+
+    Example: safetyops quality qa-plan --project 1 --day 2026-11-20 --mode margin --accuracy 0.9 --margin 0.05
+    """
+    from safetyops.db.engine import session_scope
+    from safetyops.quality import review, service
+
+    pid = _project_id(project)
+    day_value = _day(day)
+    assert day_value is not None
+    with session_scope() as session:
+        res = review.create_plan(
+            session,
+            service.CLI_PRINCIPAL,
+            pid,
+            day_value,
+            mode=mode,
+            rate=rate,
+            expected_accuracy=expected_accuracy,
+            margin=margin,
+            seed=seed,
+        )
+    if as_json:
+        _dump(res)
+        return
+    table = Table("labeler", "labels that day", "to review", title=f"QA plan {res['plan_id']} ({mode})")
+    for r in res["labelers"]:
+        table.add_row(str(r["labeler_id"]), str(r["population"]), str(r["sample"]))
+    _out.print(table)
+
+
+@quality_app.command("model-import")
+@friendly_errors
+def model_import_command(
+    project: str = ProjectOpt,
+    file: Path = typer.Option(..., "--file", "-f", help="CSV or JSONL: external_id, policy, score or label"),
+    name: str = typer.Option("", "--name"),
+) -> None:
+    """Import a model's predictions (all or nothing; problems name file, line and field).
+
+    Example: safetyops quality model-import --project 1 --file preds.csv --name classifier-v3
+    """
+    from safetyops.db.engine import session_scope
+    from safetyops.errors import InvalidInput
+    from safetyops.quality import service
+
+    pid = _project_id(project)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {file}: {exc.strerror or exc}") from None
+    with session_scope() as session:
+        res = service.import_predictions(session, service.CLI_PRINCIPAL, pid, data, file.name, name)
+    _out.print(f"imported {res['rows']} predictions as model run {res['model_run_id']}")
+
+
+@quality_app.command("model-eval")
+@friendly_errors
+def model_eval_command(
+    run: int = typer.Option(..., "--run", help="model run id (from model-import)"),
+    threshold: float = typer.Option(0.5, "--threshold"),
+    target_precision: float = typer.Option(0.9, "--target-precision"),
+    question: str = QuestionOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Compare a model with the final human labels: P/R/F1 per policy, PR curve, threshold for a precision.
+
+    Example: safetyops quality model-eval --run 1 --target-precision 0.95
+    """
+    from safetyops.db.engine import session_scope
+    from safetyops.quality import service
+
+    with session_scope() as session:
+        res = service.evaluate_model(
+            session,
+            service.CLI_PRINCIPAL,
+            run,
+            question=question,
+            threshold=threshold,
+            target_precision=target_precision,
+        )
+    if as_json:
+        _dump(res)
+        return
+    table = Table("policy", "n", "precision", "recall", "F1", f"threshold @ P≥{target_precision}", title=res["name"])
+    for p in res["policies"]:
+        t = p["threshold_for_target"]
+        table.add_row(
+            p["policy"],
+            str(p["n_compared"]),
+            _fmt(p["precision"]),
+            _fmt(p["recall"]),
+            _fmt(p["f1"]),
+            "—" if t is None else f"{t['threshold']:.3g} (recall {t['recall']:.3g})",
+        )
+    _out.print(table)
