@@ -138,12 +138,15 @@ def _finish(
     tied: BoolArray,
     has_labels: BoolArray,
     threshold: float,
+    tie: TiePolicy,
     **extra: Any,
 ) -> AggregationResult:
-    """Assemble a result: confidence of the chosen class; review flags for ties, no labels, low confidence."""
+    """Assemble a result: confidence of the chosen class; review flags for undecided ties, no labels and
+    low confidence (a tie the severity policy decided is not sent to review)."""
     picked = np.take_along_axis(posteriors, np.maximum(labels, 0)[:, None], axis=1)[:, 0]
     confidence = np.where(labels >= 0, picked, 0.0)
-    review = tied | ~has_labels | (confidence < threshold)
+    undecided = tied & (labels < 0) if tie == "severity" else tied
+    review = undecided | ~has_labels | (confidence < threshold)
     return AggregationResult(method, labels, confidence, posteriors, tied, review, threshold, **extra)
 
 
@@ -170,7 +173,7 @@ def majority_vote(
     has = n_i > 0
     post = np.divide(counts, n_i[:, None], out=np.full_like(counts, 1.0 / max(n_classes, 1)), where=has[:, None])
     winner, tied = _resolve(counts, has, tie, severity_order)
-    return _finish("mv", post, winner, tied, has, threshold)
+    return _finish("mv", post, winner, tied, has, threshold, tie)
 
 
 def rater_accuracy(
@@ -210,7 +213,7 @@ def weighted_vote(
     shifted = np.exp(scores - scores.max(axis=1, keepdims=True, initial=-np.inf))
     post = shifted / shifted.sum(axis=1, keepdims=True)
     winner, tied = _resolve(scores, has, tie, severity_order)
-    return _finish("weighted", post, winner, tied, has, threshold)
+    return _finish("weighted", post, winner, tied, has, threshold, tie)
 
 
 def _check_codes(name: str, codes: IntArray, size: int) -> None:
@@ -290,7 +293,7 @@ def dawid_skene(
     gold: tuple[ArrayLike, ArrayLike] | None = None,
     smoothing: float = 0.01,
     tol: float = 1e-7,
-    max_iter: int = 100,
+    max_iter: int = 1000,
     threshold: float = 0.0,
     tie: TiePolicy = "expert_review",
     severity_order: Sequence[int] | None = None,
@@ -314,7 +317,7 @@ def dawid_skene(
     fit = _em(a, _clamp(init, g_items, g_classes), n_raters, k, (g_items, g_classes), smoothing, tol, max_iter)
     post = fit.pop("post")
     winner, tied = _resolve(post, has, tie, severity_order)
-    return _finish("ds", post, winner, tied, has, threshold, **fit)
+    return _finish("ds", post, winner, tied, has, threshold, tie, **fit)
 
 
 def _em(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from scipy import stats
@@ -28,6 +29,7 @@ class Proportion:
         return asdict(self)
 
 
+@lru_cache(maxsize=64)
 def z_value(confidence: float) -> float:
     """Two-sided standard-normal quantile for a confidence level (0.95 → 1.959964)."""
     _check_confidence(confidence)
