@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from safetyops.auth.models import Role
 from safetyops.auth.service import create_token, create_user
+from safetyops.guidelines import service as guidelines
 from safetyops.db.base import utcnow
 from safetyops.projects.models import Batch, Item, Project
 from safetyops.projects.schemas import ProjectSpec
@@ -79,6 +80,25 @@ DEMO_TAXONOMY: dict[str, Any] = {
         },
     ]
 }
+
+
+DEMO_GUIDELINE = f"""# Abuse towards conversational agents — guideline 1.0
+
+Label the **user's last turn**, reading the earlier turns as context.
+
+| level | meaning |
+|---|---|
+| 1 — not abusive | no abuse, including rude but non-abusive language |
+| 0 — ambiguous | could be abusive or not; the context does not decide it |
+| −1 — mildly abusive | mild insults, dismissive or belittling language |
+| −2 — strongly abusive | strong insults, slurs aimed at the agent or a group, sexual remarks |
+| −3 — very strongly abusive | threats, sustained sexual harassment, hate towards a protected group |
+
+When the turn is abusive, also mark the **type** (sexist, racist, …) and the **target**
+(the agent or an individual, a generalised group, or the system itself).
+
+Data: {CREDIT}. The texts are abusive by design; take the breaks your wellbeing settings offer.
+"""
 
 
 @dataclass
@@ -166,6 +186,8 @@ def load_demo(engine: Engine, overlap: int = 3) -> dict[str, Any]:
             reporting_tz="Europe/London",
         )
         project = create_project(session, spec, ops.id)
+        version = guidelines.create_version(session, project, "1.0", DEMO_GUIDELINE, actor_id=ops.id)
+        version.published_at = utcnow()
         counts = _insert_items_and_labels(session, project, demo_items, labelers, overlap)
         ops_token, _ = create_token(session, ops, "demo")
     return {"project_id": project.id, "ops_token": ops_token, "labelers": list(labelers), **counts}
