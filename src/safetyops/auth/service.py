@@ -7,6 +7,7 @@ import secrets
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
@@ -105,14 +106,19 @@ def revoke_token(session: Session, token_id: int, actor_id: int | None) -> None:
 
 # A real argon2 hash to verify against when the user does not exist, so that the answer takes as
 # long for an unknown name as for a wrong password (no username discovery by timing).
-_DUMMY_HASH = _hasher.hash("no such user; timing only")
 LOGIN_TOKEN_HOURS = 12
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Made on first use: an argon2 hash takes 64 MiB for a moment, which a server need not pay at start."""
+    return _hasher.hash("no such user; timing only")
 
 
 def login(session: Session, username: str, password: str) -> str:
     """A session token (expires after LOGIN_TOKEN_HOURS) for a correct username and password."""
     user = session.scalar(select(User).where(User.username == username))
-    ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    ok = verify_password(user.password_hash if user else _dummy_hash(), password)
     if user is None or not user.is_active or not ok:
         raise Unauthorized("wrong username or password")
     raw, token = create_token(session, user, "login")
