@@ -25,6 +25,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from safetyops.auth.service import create_token
+from safetyops.db.engine import refresh_statistics
 from safetyops.demo import DEMO_TAXONOMY
 from safetyops.projects.schemas import ProjectSpec
 from safetyops.projects.service import create_project
@@ -201,6 +202,7 @@ def bulk_items(
                 ),
                 {**params, "now": now.strftime("%Y-%m-%d %H:%M:%S.%f")},
             )
+    refresh_statistics(engine, "items")
 
 
 @dataclass

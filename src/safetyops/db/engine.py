@@ -165,3 +165,15 @@ def write_transaction(engine: Engine) -> Iterator[Any]:
         conn.begin(),
     ):
         yield conn
+
+
+def refresh_statistics(engine: Engine, *tables: str) -> None:
+    """Update the planner's statistics after a bulk load. Without them PostgreSQL plans the queue's
+    `ORDER BY … LIMIT 1` on a freshly loaded table as a full sort instead of an index walk."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            for name in tables:
+                conn.exec_driver_sql(f'ANALYZE "{name}"')
+        else:
+            conn.exec_driver_sql("PRAGMA optimize")
+        conn.commit()

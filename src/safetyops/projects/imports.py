@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from safetyops.auth.audit import record
 from safetyops.db.base import UTCDateTime, utcnow
-from safetyops.db.engine import write_transaction
+from safetyops.db.engine import refresh_statistics, write_transaction
 from safetyops.errors import InvalidInput, NotFound, Problem, ProblemList
 from safetyops.guidelines.taxonomy import Taxonomy
 from safetyops.projects.importing import (
@@ -38,6 +38,8 @@ from safetyops.projects.importing import (
 )
 from safetyops.projects.models import Batch, GoldAnswer, Item, Project
 
+# A batch this large changes the table enough that the planner needs fresh statistics.
+ANALYZE_AFTER_ROWS = 10_000
 CHUNK_ROWS = 5_000
 Progress = Callable[[int], None]
 
@@ -289,6 +291,8 @@ def import_items(
         if problems:
             raise _refuse(problems, path)
         _finish(conn, batch_id, reader, rows_read, rows_added, actor_id, "batch.import_items", project_id)
+    if rows_added >= ANALYZE_AFTER_ROWS:
+        refresh_statistics(engine, "items")
     if on_progress is not None:
         on_progress(rows_read)
     return ImportResult(
