@@ -21,12 +21,11 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import orjson
-import pyarrow as pa
-import pyarrow.parquet as pq
 from sqlalchemy import Connection, Engine, String, Text, cast, func, select, type_coerce
 
 from safetyops.db.engine import is_sqlite
@@ -69,32 +68,39 @@ LABEL_COLUMNS = (
 )
 TABLE_COLUMNS = ITEM_COLUMNS + LABEL_COLUMNS
 
-PARQUET_SCHEMA = pa.schema(
-    [
-        ("item_id", pa.int64()),
-        ("external_id", pa.string()),
-        ("text", pa.string()),
-        ("media_url", pa.string()),
-        ("media_type", pa.string()),
-        ("market", pa.string()),
-        ("language", pa.string()),
-        ("source", pa.string()),
-        ("priority", pa.int64()),
-        ("context", pa.string()),
-        ("metadata", pa.string()),
-        ("is_gold", pa.bool_()),
-        ("batch_id", pa.int64()),
-        ("status", pa.string()),
-        ("label_count", pa.int64()),
-        ("label_id", pa.int64()),
-        ("labeler_id", pa.int64()),
-        ("answer", pa.string()),
-        ("time_spent_ms", pa.int64()),
-        ("guideline_version", pa.string()),
-        ("label_created_at", pa.timestamp("us", tz="UTC")),
-        ("supersedes_id", pa.int64()),
-    ]
-)
+
+@lru_cache(maxsize=1)
+def parquet_schema() -> Any:
+    """The Parquet columns. pyarrow loads on the first Parquet export, not with the server."""
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            ("item_id", pa.int64()),
+            ("external_id", pa.string()),
+            ("text", pa.string()),
+            ("media_url", pa.string()),
+            ("media_type", pa.string()),
+            ("market", pa.string()),
+            ("language", pa.string()),
+            ("source", pa.string()),
+            ("priority", pa.int64()),
+            ("context", pa.string()),
+            ("metadata", pa.string()),
+            ("is_gold", pa.bool_()),
+            ("batch_id", pa.int64()),
+            ("status", pa.string()),
+            ("label_count", pa.int64()),
+            ("label_id", pa.int64()),
+            ("labeler_id", pa.int64()),
+            ("answer", pa.string()),
+            ("time_spent_ms", pa.int64()),
+            ("guideline_version", pa.string()),
+            ("label_created_at", pa.timestamp("us", tz="UTC")),
+            ("supersedes_id", pa.int64()),
+        ]
+    )
+
 
 FETCH_ROWS = 10_000
 CHUNK_BYTES = 1 << 20
@@ -313,8 +319,12 @@ class _Drain:
 def _parquet(
     pairs: Iterator[tuple[ItemRow, list[LabelRow]]], overlap: int, group_rows: int = PARQUET_GROUP_ROWS
 ) -> Iterator[bytes]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = parquet_schema()
     drain = _Drain()
-    writer = pq.ParquetWriter(pa.PythonFile(drain, mode="w"), PARQUET_SCHEMA, compression="zstd")
+    writer = pq.ParquetWriter(pa.PythonFile(drain, mode="w"), schema, compression="zstd")
     columns: list[list[Any]] = [[] for _ in TABLE_COLUMNS]
     appenders = [c.append for c in columns]
     count = 0
@@ -323,9 +333,9 @@ def _parquet(
         arrays = [
             # times arrive as ISO 8601 text; Arrow parses them in C
             pa.array(values, pa.string()).cast(f.type) if pa.types.is_timestamp(f.type) else pa.array(values, f.type)
-            for values, f in zip(columns, PARQUET_SCHEMA, strict=True)
+            for values, f in zip(columns, schema, strict=True)
         ]
-        batch = pa.record_batch(arrays, schema=PARQUET_SCHEMA)
+        batch = pa.record_batch(arrays, schema=schema)
         writer.write_batch(batch, row_group_size=max(len(columns[0]), 1))
         for values in columns:
             values.clear()

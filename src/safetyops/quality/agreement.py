@@ -7,9 +7,9 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import numpy as np
+import scipy
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
 Weights = Literal["linear", "quadratic"] | None
@@ -54,7 +54,7 @@ def _f(x: float | np.floating[Any] | None) -> float | None:
 def _z(confidence: float) -> float:
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be between 0 and 1 (exclusive), got {confidence}")
-    return float(stats.norm.ppf(1 - (1 - confidence) / 2))
+    return float(scipy.stats.norm.ppf(1 - (1 - confidence) / 2))
 
 
 # ----------------------------------------------------------------------------------------------- inputs
@@ -262,8 +262,10 @@ def _cohen_se(
     w_row = w @ col  # w̄_i. = Σ_j p_.j w_ij
     w_col = row @ w  # w̄_.j = Σ_i p_i. w_ij
     term = (p * (w - (w_row[:, None] + w_col[None, :]) * (1 - kappa)) ** 2).sum()
-    var = (term - (kappa - p_e * (1 - kappa)) ** 2) / (n * (1 - p_e) ** 2)
-    return float(np.sqrt(max(var, 0.0)))
+    numer = term - (kappa - p_e * (1 - kappa)) ** 2
+    if numer <= 1e-12 * max(term, 1.0):  # a difference of nearly equal terms: rounding noise, not variance
+        return 0.0
+    return float(np.sqrt(numer / (n * (1 - p_e) ** 2)))
 
 
 def cohen_kappa(
@@ -537,7 +539,7 @@ def gwet_ac1(counts: ArrayLike, confidence: float = 0.95, n_raters: int | None =
     pe_i = (c @ (1 - pi)) / n_i / (q - 1)
     star = ac1_i - 2 * (1 - ac1) * (pe_i - p_e) / (1 - p_e)
     se = float(np.sqrt(((star - ac1) ** 2).sum() / (n * (n - 1)))) if n > 1 else None
-    half = float(stats.t.ppf(1 - (1 - confidence) / 2, n - 1)) * se if se is not None else None
+    half = float(scipy.stats.t.ppf(1 - (1 - confidence) / 2, n - 1)) * se if se is not None else None
     return AgreementResult(
         value=ac1,
         ci_low=None if half is None else max(-1.0, ac1 - half),

@@ -780,3 +780,258 @@ def model_eval_command(
             "—" if t is None else f"{t['threshold']:.3g} (recall {t['recall']:.3g})",
         )
     _out.print(table)
+
+
+# ------------------------------------------------------------------------------------------ expert review queue
+
+
+def _ids(text: str, what: str) -> list[int]:
+    from safetyops.errors import InvalidInput
+
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    bad = [p for p in parts if not p.isdigit()]
+    if bad or not parts:
+        raise InvalidInput(f"{what} must be a comma-separated list of ids, e.g. 1,2,3 (got '{text}')")
+    return [int(p) for p in parts]
+
+
+@quality_app.command("review-queue")
+@friendly_errors
+def review_queue_command(
+    project: str = ProjectOpt,
+    include_resolved: bool = typer.Option(False, "--all", help="also list items an expert already resolved"),
+    limit: int = typer.Option(200, "--limit", min=1, help="at most this many items"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Items waiting for an expert: ties and low-confidence aggregation results (newest run first).
+
+    Example: safetyops quality review-queue --project 1 --json
+    """
+    from safetyops.db.engine import session_scope
+    from safetyops.quality import service
+
+    pid = _project_id(project)
+    with session_scope() as session:
+        rows = service.review_queue(session, service.CLI_PRINCIPAL, pid, include_resolved=include_resolved, limit=limit)
+    if as_json:
+        _dump(rows)
+        return
+    table = Table(
+        "review", "run", "item", "external id", "reason", "proposed", "confidence", "resolved",
+        title=f"expert review queue ({len(rows)} items)",
+    )  # fmt: skip
+    for r in rows:
+        table.add_row(
+            str(r["review_id"]),
+            str(r["run_id"]),
+            str(r["item_id"]),
+            str(r["external_id"]),
+            str(r["reason"]),
+            _fmt(r["proposed_label"]),
+            _fmt(r["confidence"]),
+            _fmt(r["resolved_label"]),
+        )
+    _out.print(table)
+
+
+@quality_app.command("review-decide")
+@friendly_errors
+def review_decide_command(
+    review_id: int = typer.Argument(..., help="review item id (from review-queue)"),
+    label: str = typer.Option(..., "--label", "-l", help="the final label (one of the question's choices)"),
+    by: str = typer.Option(
+        ..., "--by", help="user id or name of the expert deciding (recorded on the decision; must be staff)"
+    ),
+    note: str = typer.Option("", "--note", help="why"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Decide a review item's final label (append-only: the newest decision counts).
+
+    The decision is recorded under the expert named by --by (a decision row needs a real user), and that
+    user's role is checked like in the API.
+
+    Example: safetyops quality review-decide 12 --label -1 --by expert1 --note "insult in context"
+    """
+    from safetyops.auth.service import get_user, principal_for_user
+    from safetyops.db.engine import session_scope
+    from safetyops.quality import service
+
+    with session_scope() as session:
+        principal = principal_for_user(session, get_user(session, by))
+        res = service.resolve_review(session, principal, review_id, label, note)
+    if as_json:
+        _dump(res)
+        return
+    _out.print(f"review {res['review_id']} (item {res['item_id']}): final label {res['label']} by {principal.username}")
+
+
+# ------------------------------------------------------------------------------------------ QA scores and disputes
+
+
+@quality_app.command("qa-scores")
+@friendly_errors
+def qa_scores_command(
+    project: str = ProjectOpt,
+    date_from: str = FromOpt,
+    date_to: str = ToOpt,
+    method: IntervalOpt = typer.Option(IntervalOpt.wilson, "--method"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """QA scores per labeler and vendor (technical errors excluded, overturned verdicts count as correct).
+
+    Example: safetyops quality qa-scores --project 1 --from 2026-11-01 --to 2026-11-07
+    """
+    from safetyops.db.engine import session_scope
+    from safetyops.quality import review, service
+
+    pid = _project_id(project)
+    with session_scope() as session:
+        res = review.qa_scores(
+            session,
+            service.CLI_PRINCIPAL,
+            pid,
+            date_from=_day(date_from),
+            date_to=_day(date_to),
+            method=method.value,
+        )
+    if as_json:
+        _dump(res)
+        return
+    _out.print(
+        f"QA score: {_rate(res['overall'])} · technical errors excluded: {res['technical_excluded']}"
+        f" · overturned on dispute: {res['overturned']}"
+    )
+    if res["errors"]:
+        _out.print("errors: " + ", ".join(f"{k} {v}" for k, v in sorted(res["errors"].items())))
+    _out.print(_rate_table("QA score per labeler", res["per_labeler"]))
+    _out.print(_rate_table("QA score per vendor", res["per_vendor"]))
+
+
+@quality_app.command("qa-disputes")
+@friendly_errors
+def qa_disputes_command(project: str = ProjectOpt, as_json: bool = JsonOpt) -> None:
+    """Disputes of QA verdicts in a project, with the verdict and the outcome (open when not decided yet).
+
+    Example: safetyops quality qa-disputes --project 1 --json
+    """
+    from safetyops.db.engine import session_scope
+    from safetyops.quality import review, service
+
+    pid = _project_id(project)
+    with session_scope() as session:
+        rows = review.list_disputes(session, service.CLI_PRINCIPAL, pid)
+    if as_json:
+        _dump(rows)
+        return
+    table = Table(
+        "dispute", "verdict", "labeler", "reviewer", "error type", "reason", "outcome",
+        title=f"QA disputes ({len(rows)})",
+    )  # fmt: skip
+    for d in rows:
+        v = d["verdict"]
+        table.add_row(
+            str(d["dispute_id"]),
+            str(v["verdict_id"]),
+            str(v["labeler_id"]),
+            str(v["reviewer_id"]),
+            _fmt(v["error_type"]),
+            d["reason"],
+            d["outcome"] or "open",
+        )
+    _out.print(table)
+
+
+# ------------------------------------------------------------------------------------------ calibration
+
+
+@quality_app.command("calibration-create")
+@friendly_errors
+def calibration_create_command(
+    project: str = ProjectOpt,
+    name: str = typer.Option(..., "--name", help="session title"),
+    items: str = typer.Option(None, "--items", help="item ids chosen by hand, e.g. 1,2,3"),
+    most_disputed: int = typer.Option(None, "--most-disputed", help="take the N most disputed items of the period"),
+    date_from: str = FromOpt,
+    date_to: str = ToOpt,
+    question: str = QuestionOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Create a calibration session over items chosen by hand, or the most disputed items of a period.
+
+    Example: safetyops quality calibration-create -p 1 --most-disputed 20 --from 2026-11-01 --to 2026-11-07 --name wk45
+    """
+    from safetyops.db.engine import session_scope
+    from safetyops.errors import InvalidInput
+    from safetyops.quality import calibration, service
+
+    if (items is None) == (most_disputed is None):
+        raise InvalidInput("give exactly one of --items 1,2,3 or --most-disputed N")
+    if items is not None and (date_from is not None or date_to is not None):
+        raise InvalidInput("--from/--to choose the period for --most-disputed; they do not apply to --items")
+    if most_disputed is not None and most_disputed < 1:
+        raise InvalidInput("--most-disputed must be at least 1")
+    item_ids = _ids(items, "--items") if items is not None else None
+    pid = _project_id(project)
+    with session_scope() as session:
+        res = calibration.create_session(
+            session,
+            service.CLI_PRINCIPAL,
+            pid,
+            question=question,
+            title=name,
+            item_ids=item_ids,
+            disputed_from=_day(date_from),
+            disputed_to=_day(date_to),
+            count=most_disputed or 0,
+        )
+    if as_json:
+        _dump(res)
+        return
+    _out.print(
+        f"calibration session {res['session_id']} ({res['source']}, question {res['question']}): "
+        f"{len(res['item_ids'])} items {', '.join(map(str, res['item_ids']))}"
+    )
+
+
+@quality_app.command("calibration-results")
+@friendly_errors
+def calibration_results_command(
+    session_id: int = typer.Argument(..., help="calibration session id"),
+    top: int = typer.Option(10, "--top", min=1, help="show this many most-disagreed items"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Calibration results: accuracy per person against the key, group agreement, the items that split the group.
+
+    Example: safetyops quality calibration-results 3 --json
+    """
+    from safetyops.db.engine import session_scope
+    from safetyops.quality import calibration, service
+
+    with session_scope() as session:
+        res = calibration.results(session, service.CLI_PRINCIPAL, session_id)
+    if as_json:
+        _dump(res)
+        return
+    _out.print(
+        f"calibration session {res['session_id']} · question {res['question']} · "
+        f"{res['n_items']} items, {res['n_keyed']} keyed"
+    )
+    people = Table("user", "name", "answered", "n keyed", "correct", "accuracy", "95% CI", title="accuracy vs key")
+    for p in res["people"]:
+        ci = "—" if p["ci_low"] is None else f"{p['ci_low']:.1%} – {p['ci_high']:.1%}"
+        acc = "—" if p["accuracy"] is None else f"{p['accuracy']:.1%}"
+        people.add_row(
+            str(p["user_id"]), _fmt(p["username"]), str(p["answered"]), str(p["n"]), str(p["correct"]), acc, ci
+        )
+    _out.print(people)
+    group = {"level": res["level"], **res["group"]}
+    table = Table("statistic", "value", "95% CI", "% agreement", "items", "note", title="group agreement")
+    table.add_row(*_stat_line("percent agreement", group["percent"]))
+    table.add_row(*_stat_line("Fleiss κ", group["fleiss"]))
+    table.add_row(*_stat_line(f"Krippendorff α ({group['level']})", group["alpha"]))
+    _out.print(table)
+    split = Table("item", "answers", "agreement", "split", "key", title="most disagreed items")
+    for it in res["items"][:top]:
+        answers = ", ".join(f"{k}: {v}" for k, v in it["split"].items())
+        split.add_row(str(it["item_id"]), str(it["n"]), _fmt(it["agreement"]), answers or "—", _fmt(it["key"]))
+    _out.print(split)

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
-from scipy import stats
+import scipy
 
 IntervalMethod = Literal["wilson", "clopper-pearson"]
 
@@ -33,7 +33,7 @@ class Proportion:
 def z_value(confidence: float) -> float:
     """Two-sided standard-normal quantile for a confidence level (0.95 → 1.959964)."""
     _check_confidence(confidence)
-    return float(stats.norm.ppf(1.0 - (1.0 - confidence) / 2.0))
+    return float(scipy.stats.norm.ppf(1.0 - (1.0 - confidence) / 2.0))
 
 
 def _check_confidence(confidence: float) -> None:
@@ -65,8 +65,8 @@ def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> Proportion:
     if n == 0:
         return Proportion(None, None, None, k, n, "clopper-pearson", confidence, "no observations (total is 0)")
     alpha = 1.0 - confidence
-    low = 0.0 if k == 0 else float(stats.beta.ppf(alpha / 2, k, n - k + 1))
-    high = 1.0 if k == n else float(stats.beta.ppf(1 - alpha / 2, k + 1, n - k))
+    low = 0.0 if k == 0 else float(scipy.stats.beta.ppf(alpha / 2, k, n - k + 1))
+    high = 1.0 if k == n else float(scipy.stats.beta.ppf(1 - alpha / 2, k + 1, n - k))
     return Proportion(k / n, low, high, k, n, "clopper-pearson", confidence)
 
 
