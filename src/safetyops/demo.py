@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from safetyops.auth.models import Role
 from safetyops.auth.service import create_token, create_user
-from safetyops.guidelines import service as guidelines
 from safetyops.db.base import utcnow
+from safetyops.guidelines import service as guidelines
 from safetyops.projects.models import Batch, Item, Project
 from safetyops.projects.schemas import ProjectSpec
 from safetyops.projects.service import create_project
