@@ -190,7 +190,17 @@ def load_demo(engine: Engine, overlap: int = 3) -> dict[str, Any]:
         version.published_at = utcnow()
         counts = _insert_items_and_labels(session, project, demo_items, labelers, overlap)
         ops_token, _ = create_token(session, ops, "demo")
-    return {"project_id": project.id, "ops_token": ops_token, "labelers": list(labelers), **counts}
+    final = _aggregate(engine, project.id)
+    return {"project_id": project.id, "ops_token": ops_token, "labelers": list(labelers), **counts, **final}
+
+
+def _aggregate(engine: Engine, project_id: int) -> dict[str, Any]:
+    """Dawid–Skene final labels for the historical annotations; unsure items go to expert review."""
+    from safetyops.quality.service import CLI_PRINCIPAL, run_aggregation
+
+    with Session(engine) as session, session.begin():
+        run = run_aggregation(session, CLI_PRINCIPAL, project_id, method="ds", threshold=0.6)
+    return {"aggregation": run}
 
 
 def _insert_items_and_labels(

@@ -49,9 +49,12 @@ def demo_command(overlap: int = typer.Option(3, help="labels needed per item")) 
         return
     with console.status("loading the ConvAbuse demo…"):
         result = demo.load_demo(engine, overlap=overlap)
+    run = result["aggregation"]
     console.print(
         f"demo project {result['project_id']}: {result['items']} items, {result['labels']} historical labels "
-        f"from {len(result['labelers'])} annotators.\nData: {demo.CREDIT}\n"
+        f"from {len(result['labelers'])} annotators.\n"
+        f"Dawid–Skene final labels for {run['n_items']} items ({run['iterations']} iterations, "
+        f"{run['n_review']} sent to expert review).\nData: {demo.CREDIT}\n"
         f"Sign in as admin, ops, vendor.lead, qa, policy, requester or annotator1…8 "
         f"with password '{demo.DEMO_PASSWORD}'.\nAPI token for ops: {result['ops_token']}"
     )
