@@ -25,48 +25,27 @@ import resource
 import statistics
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from safetyops.db.engine import make_engine
 from safetyops.db.models import metadata
 from safetyops.delivery.export import write_export
+from safetyops.loadtest import fresh_database
 from safetyops.projects.imports import import_items
 from safetyops.projects.models import Project
 from safetyops.workforce.models import Labeler, Vendor
 
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CONVABUSE = [
     Path("/work/shared/data/convabuse/ConvAbuseEMNLPfull.csv"),
     Path(__file__).resolve().parents[1] / "src/safetyops/data/convabuse/ConvAbuseEMNLPfull.csv.gz",
 ]
 TAXONOMY = {"questions": [{"key": "abuse", "type": "single_choice", "choices": [{"value": "yes"}, {"value": "no"}]}]}
 LABELERS = 10
-
-
-@contextmanager
-def fresh_database(kind: str) -> Iterator[str]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{Path(tmp) / 'bench.db'}"
-        return
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 def convabuse_rows() -> list[dict[str, str]]:

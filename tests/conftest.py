@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,8 +11,9 @@ from sqlalchemy import Engine, create_engine, text
 
 from safetyops.db.engine import make_engine, set_engine
 from safetyops.db.models import metadata
+from safetyops.loadtest import TEST_PG_URL, fresh_database
 
-PG_ADMIN_URL = os.environ.get("SAFETYOPS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = TEST_PG_URL
 
 
 def _pg_available() -> str | None:
@@ -48,14 +48,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'test.db'}"
         return
     _skip_or_fail_pg()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    yield f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    with fresh_database("postgresql", PG_ADMIN_URL) as url:
+        yield url
 
 
 @pytest.fixture

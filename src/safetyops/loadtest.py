@@ -13,15 +13,18 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
 from safetyops.auth.service import create_token
@@ -32,6 +35,28 @@ from safetyops.projects.service import create_project
 from safetyops.workforce.service import create_labeler, create_vendor
 
 ANSWERS = ["1", "0", "-1", "-2", "-3"]
+
+
+TEST_PG_URL = os.environ.get("SAFETYOPS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@contextmanager
+def fresh_database(kind: str, pg_url: str = TEST_PG_URL) -> Iterator[str]:
+    """A URL to an empty database: a temporary SQLite file, or a new PostgreSQL schema dropped afterwards."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{Path(tmp) / 'bench.db'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        yield f"{pg_url}?options=-csearch_path%3D{schema}"
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    finally:
+        admin.dispose()
 
 
 def free_port() -> int:
