@@ -41,7 +41,7 @@ from safetyops.projects.models import Project
 from safetyops.workforce.models import Labeler, Vendor
 
 CONVABUSE = [
-    Path("/work/shared/data/convabuse/ConvAbuseEMNLPfull.csv"),
+    Path(__file__).resolve().parents[2] / "shared/data/convabuse/ConvAbuseEMNLPfull.csv",
     Path(__file__).resolve().parents[1] / "src/safetyops/data/convabuse/ConvAbuseEMNLPfull.csv.gz",
 ]
 TAXONOMY = {"questions": [{"key": "abuse", "type": "single_choice", "choices": [{"value": "yes"}, {"value": "no"}]}]}
