@@ -5,23 +5,17 @@
 
 from __future__ import annotations
 
-import enum
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
 import orjson
 import typer
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import func, select
 
-from safetyops.cli_support import console, friendly_errors
+from safetyops.cli_support import DataFormat, console, counting_progress, fail, friendly_errors
 from safetyops.db.engine import get_engine, session_scope
-from safetyops.errors import InvalidInput, Problem, ProblemList, SafetyOpsError
+from safetyops.errors import SafetyOpsError
 from safetyops.projects import service
 from safetyops.projects.imports import ImportResult, import_gold, import_items
 from safetyops.projects.models import Item, Project
@@ -112,56 +106,6 @@ import_app = typer.Typer(
 )
 
 
-class FileFormat(enum.StrEnum):
-    jsonl = "jsonl"
-    csv = "csv"
-    parquet = "parquet"
-
-
-def _err() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-PROBLEMS_SHOWN = ProblemList().limit
-
-
-def problem_line(p: Problem) -> str:
-    """`file:line field: message`, leaving out what is unknown."""
-    where = p.file or ""
-    if p.line is not None:
-        where = f"{where}:{p.line}" if where else f"line {p.line}"
-    if p.field:
-        where = f"{where} {p.field}" if where else p.field
-    return f"{where}: {p.message}" if where else p.message
-
-
-def fail(exc: SafetyOpsError) -> typer.Exit:
-    """Print an error a person can act on to stderr; exit code 2 for invalid input, else 1."""
-    console = _err()
-    console.print(f"error: {exc.message}", markup=False)
-    for p in exc.problems:
-        console.print(f"  {problem_line(p)}", markup=False)
-    if len(exc.problems) >= PROBLEMS_SHOWN:
-        console.print(f"(the first {len(exc.problems)} are shown; the total is above)", markup=False)
-    return typer.Exit(2 if isinstance(exc, InvalidInput) else 1)
-
-
-@contextmanager
-def _progress(label: str) -> Iterator[Callable[[int], None]]:
-    """A progress display on stderr that counts rows; silent when stderr is not a terminal."""
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TextColumn("{task.completed:,} rows"),
-        TimeElapsedColumn(),
-        console=_err(),
-        transient=True,
-        disable=not sys.stderr.isatty(),
-    ) as progress:
-        task = progress.add_task(label, total=None)
-        yield lambda rows: progress.update(task, completed=rows)
-
-
 def _project_id(ref: str) -> int:
     with session_scope() as session:
         return service.get_project(session, ref).id
@@ -193,7 +137,7 @@ _JSON = typer.Option(False, "--json", help="print the result as one JSON object"
 def items(
     file: Path = _FILE,
     project: str = _PROJECT,
-    file_format: FileFormat | None = _FORMAT,
+    file_format: DataFormat | None = _FORMAT,
     as_json: bool = _JSON,
 ) -> None:
     """Import a batch of items. Rows need external_id and text or media_url; optional media_type
@@ -202,7 +146,7 @@ def items(
     with any problem is refused whole, and every problem is listed with its line and field."""
     try:
         project_id = _project_id(project)
-        with _progress(f"importing {file.name}") as on_progress:
+        with counting_progress(f"importing {file.name}", "rows") as on_progress:
             result = import_items(
                 get_engine(),
                 project_id,
@@ -222,7 +166,7 @@ def items(
 def gold(
     file: Path = _FILE,
     project: str = _PROJECT,
-    file_format: FileFormat | None = _FORMAT,
+    file_format: DataFormat | None = _FORMAT,
     as_json: bool = _JSON,
 ) -> None:
     """Import gold answers. Rows need external_id and answer (a JSON object valid in the project's
@@ -231,7 +175,7 @@ def gold(
     gold. Re-importing updates answers in place; a file with any problem is refused whole."""
     try:
         project_id = _project_id(project)
-        with _progress(f"importing gold {file.name}") as on_progress:
+        with counting_progress(f"importing gold {file.name}", "rows") as on_progress:
             result = import_gold(
                 get_engine(),
                 project_id,
