@@ -8,19 +8,14 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, TextualSelect, bindparam, text, update
+from sqlalchemy import Connection, bindparam, text, update
 
 from safetyops.db import raw
-from safetyops.db.base import JSONType, UTCDateTime, table, utcnow
+from safetyops.db.base import UTCDateTime, table, utcnow
 from safetyops.projects.models import Item
 
 ITEM_COLUMNS = ("id", "content_text", "media_url", "media_type", "market", "language", "context")
 _ITEM_SQL = ", ".join(ITEM_COLUMNS)
-
-
-def _typed(sql: str) -> TextualSelect:
-    """A statement returning item columns, with `context` decoded from JSON on every backend."""
-    return text(sql).columns(context=JSONType)
 
 
 @dataclass(frozen=True)
@@ -50,18 +45,11 @@ def _candidate_sql(pg: bool, languages: bool, markets: bool) -> str:
     )
 
 
-@lru_cache(maxsize=16)
-def _pick_statements(pg: bool, languages: bool, markets: bool) -> tuple[raw.Statement, raw.Statement | None]:
-    candidate = _candidate_sql(pg, languages, markets)
-    if pg:
-        take = (
-            f"WITH pick AS ({candidate} FOR UPDATE SKIP LOCKED) "
-            "UPDATE items SET open_slots = items.open_slots - 1 FROM pick WHERE items.id = pick.id "
-            "RETURNING " + ", ".join(f"items.{c}" for c in ITEM_COLUMNS)
-        )
-        return raw.Statement(take), None
+@lru_cache(maxsize=4)
+def _pick_statements_sqlite(languages: bool, markets: bool) -> tuple[raw.Statement, raw.Statement]:
+    """SQLite: find the candidate, then take its slot (the BEGIN IMMEDIATE write lock makes the pair atomic)."""
     take = f"UPDATE items SET open_slots = open_slots - 1 WHERE id = :id AND open_slots > 0 RETURNING {_ITEM_SQL}"
-    return raw.Statement(candidate), raw.Statement(take)
+    return raw.Statement(_candidate_sql(False, languages, markets)), raw.Statement(take)
 
 
 @lru_cache(maxsize=8)
@@ -86,7 +74,7 @@ def take_and_lease(
     now = utcnow()
     expires = now + timedelta(minutes=minutes)
     if not raw.is_pg(conn):
-        item = pick_regular(conn, project_id, who)
+        item = _pick_sqlite(conn, project_id, who)
         if item is None:
             return None
         lease_id, expires = insert_lease(conn, project_id, item["id"], who.labeler_id, minutes, False)
@@ -112,21 +100,18 @@ def _item(row: Any) -> dict[str, Any] | None:
     return item
 
 
-def pick_regular(conn: Connection, project_id: int, who: Eligibility) -> dict[str, Any] | None:
-    """Take one slot of the highest-priority oldest item this labeler may label, or None."""
-    pg = raw.is_pg(conn)
+def _pick_sqlite(conn: Connection, project_id: int, who: Eligibility) -> dict[str, Any] | None:
+    """Take one slot of the highest-priority oldest item this labeler may label, or None (SQLite)."""
     params: dict[str, Any] = {"p": project_id, "l": who.labeler_id}
     if who.languages:
         params["languages"] = raw.bind_list(conn, list(who.languages))
     if who.markets:
         params["markets"] = raw.bind_list(conn, list(who.markets))
-    first, second = _pick_statements(pg, bool(who.languages), bool(who.markets))
-    if second is None:
-        return _item(raw.execute(conn, first, params).fetchone())
-    found = raw.execute(conn, first, params).fetchone()
+    find, take = _pick_statements_sqlite(bool(who.languages), bool(who.markets))
+    found = raw.execute(conn, find, params).fetchone()
     if found is None:
         return None
-    return _item(raw.execute(conn, second, {"id": found[0]}).fetchone())
+    return _item(raw.execute(conn, take, {"id": found[0]}).fetchone())
 
 
 def pick_gold(conn: Connection, project_id: int, labeler_id: int) -> dict[str, Any] | None:
@@ -145,9 +130,9 @@ def pick_gold(conn: Connection, project_id: int, labeler_id: int) -> dict[str, A
     """
     params = {"p": project_id, "l": labeler_id, "pivot": pivot}
     for op in (">=", "<"):
-        row = conn.execute(_typed(unseen.format(cols=_ITEM_SQL, op=op)), params).mappings().first()
+        row = conn.execute(text(unseen.format(cols=_ITEM_SQL, op=op)), params).first()
         if row:
-            return dict(row)
+            return _item(tuple(row))
     return None
 
 
