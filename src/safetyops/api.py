@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -10,8 +14,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from safetyops import __version__
 from safetyops.auth.api import router as auth_router
-from safetyops.db.engine import get_engine
-from safetyops.errors import SafetyOpsError
+from safetyops.auth.deps import NO_TOKEN
+from safetyops.db.engine import get_engine, make_engine, wal_checkpoints
+from safetyops.errors import SafetyOpsError, invalid_request
 from safetyops.guidelines.api import router as guidelines_router
 from safetyops.intake.api import router as intake_router
 from safetyops.planning.api import router as planning_router
@@ -20,13 +25,18 @@ from safetyops.quality.api import router as quality_router
 from safetyops.web.views import mount_static
 from safetyops.web.views import router as web_router
 from safetyops.work.api import router as work_router
+from safetyops.work.fastpath import LabelerFastPath
 from safetyops.workforce.api import router as workforce_router
 
 API_PREFIX = "/api/v1"
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
-def create_app(engine: Engine | None = None) -> FastAPI:
+def create_app(engine: Engine | None = None, *, lifespan: Lifespan | None = None, fast_path: bool = True) -> FastAPI:
+    """The app on `engine` (default: the configured database). `fast_path` serves the labeler's next and
+    submit straight from ASGI (work.fastpath); without it the FastAPI routes serve them, with the same code."""
     app = FastAPI(
+        lifespan=lifespan,
         title="SafetyOps",
         version=__version__,
         description="Trust & Safety data-labeling operations: queue, quality, planning, delivery.",
@@ -35,11 +45,12 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.engine = engine or get_engine()
+    # The labeler's hot routes first: the router tries routes in order, so they match on the first tries.
     for router in (
+        work_router,
         auth_router,
         workforce_router,
         projects_router,
-        work_router,
         quality_router,
         intake_router,
         planning_router,
@@ -49,28 +60,43 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(web_router)
     mount_static(app)
     _install_error_handlers(app)
+    if fast_path:
+        app.add_middleware(LabelerFastPath, prefix=API_PREFIX)
 
-    @app.get(f"{API_PREFIX}/health", tags=["meta"])
+    @app.get(f"{API_PREFIX}/health", tags=["meta"], openapi_extra=NO_TOKEN)
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    _document_bearer_security(app)
     return app
+
+
+def _document_bearer_security(app: FastAPI) -> None:
+    """OpenAPI: every API call takes `Authorization: Bearer <token>` unless its route says otherwise.
+    Declared once for the whole schema instead of by a per-request dependency on every route."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            schema.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = {
+                "type": "http",
+                "scheme": "bearer",
+            }
+            schema["security"] = [{"bearer": []}]
+        return app.openapi_schema or schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SafetyOpsError)
     async def _known(_: Request, exc: SafetyOpsError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-        return JSONResponse(exc.as_dict(), status_code=exc.status_code, headers=headers)
+        return JSONResponse(exc.as_dict(), status_code=exc.status_code, headers=exc.headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [
-            {"field": ".".join(str(p) for p in err["loc"] if p != "body"), "message": err["msg"]}
-            for err in exc.errors()
-        ]
-        body = {"error": "InvalidInput", "message": "the request is invalid", "problems": problems}
-        return JSONResponse(body, status_code=422)
+        return JSONResponse(invalid_request(exc.errors()).as_dict(), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -78,5 +104,14 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 def app_factory() -> FastAPI:
-    """Entry point for uvicorn --factory (each worker process builds its own app and engine)."""
-    return create_app()
+    """Entry point for uvicorn --factory (each worker process builds its own app and engine).
+    On SQLite the WAL is checkpointed in the background, never inside a request's commit."""
+    engine = make_engine(background_checkpoints=True)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        with wal_checkpoints(engine):
+            yield
+        engine.dispose()
+
+    return create_app(engine, lifespan=lifespan)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,11 @@ class SafetyOpsError(Exception):
         self.message = message
         self.problems: list[Problem] = problems or []
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers that go with this error's answer."""
+        return {"WWW-Authenticate": "Bearer"} if self.status_code == 401 else {}
+
     def as_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"error": type(self).__name__, "message": self.message}
         if self.problems:
@@ -50,6 +56,12 @@ class SafetyOpsError(Exception):
 
 class InvalidInput(SafetyOpsError):
     status_code = 422
+
+
+def invalid_request(errors: Iterable[Mapping[str, Any]]) -> InvalidInput:
+    """A request that failed validation (pydantic's error list), each problem naming its field."""
+    problems = [Problem(str(err["msg"]), field=".".join(str(p) for p in err["loc"] if p != "body")) for err in errors]
+    return InvalidInput("the request is invalid", problems)
 
 
 class NotFound(SafetyOpsError):
@@ -70,6 +82,10 @@ class Conflict(SafetyOpsError):
 
 class Gone(SafetyOpsError):
     status_code = 410
+
+
+class TooLarge(SafetyOpsError):
+    status_code = 413
 
 
 @dataclass

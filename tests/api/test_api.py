@@ -29,6 +29,14 @@ def client(engine: Engine) -> Iterator[TestClient]:
         yield c
 
 
+@pytest.fixture(params=[True, False], ids=["fast-path", "routes"])
+def labeler_client(engine: Engine, request: pytest.FixtureRequest) -> Iterator[TestClient]:
+    """The labeler's next/submit are served by work.fastpath in the running server and by the FastAPI
+    routes without it: every test that takes this fixture checks that both answer the same."""
+    with TestClient(create_app(engine, fast_path=request.param)) as c:
+        yield c
+
+
 def staff_token(engine: Engine, role: Role = Role.OPS_MANAGER, vendor_id: int | None = None) -> str:
     with Session(engine) as session, session.begin():
         user = create_user(session, f"u-{uuid.uuid4().hex[:8]}", role, password="long-enough-pw", vendor_id=vendor_id)
@@ -41,11 +49,14 @@ def vendor_of(world: QueueWorld) -> int:
     return vendor
 
 
-def test_no_token_is_a_json_401(client: TestClient) -> None:
-    resp = client.post(f"{API}/projects/1/next")
-    assert resp.status_code == 401
-    assert resp.json()["error"] == "Unauthorized"
-    assert "Bearer" in resp.json()["message"]
+def test_no_token_is_a_json_401(labeler_client: TestClient) -> None:
+    client = labeler_client
+    for path in ("projects/1/next", "assignments/1/submit"):
+        resp = client.post(f"{API}/{path}")
+        assert resp.status_code == 401 and resp.headers["www-authenticate"] == "Bearer"
+        assert resp.json()["error"] == "Unauthorized"
+        assert "Bearer" in resp.json()["message"]
+    assert client.post(f"{API}/projects/1/next", headers=bearer("so_wrong")).status_code == 401
     assert client.get(f"{API}/me", headers=bearer("so_wrong")).status_code == 401
 
 
@@ -63,7 +74,8 @@ def test_login_and_token_revocation(client: TestClient, engine: Engine) -> None:
     assert stored is not None and token not in stored.token_hash and stored.password_hash.startswith("$argon2")
 
 
-def test_labeler_flow_over_http(client: TestClient, engine: Engine) -> None:
+def test_labeler_flow_over_http(labeler_client: TestClient, engine: Engine) -> None:
+    client = labeler_client
     world = make_world(engine, labelers=1, items=1)
     h = bearer(world.tokens[0])
     task = client.post(f"{API}/projects/{world.project_id}/next", headers=h)
@@ -74,9 +86,12 @@ def test_labeler_flow_over_http(client: TestClient, engine: Engine) -> None:
     retry = client.post(f"{API}/assignments/{task.json()['assignment_id']}/submit", headers=h, json=body)
     assert retry.status_code == 201 and retry.json() == first.json()
     assert client.post(f"{API}/projects/{world.project_id}/next", headers=h).status_code == 204
+    assert client.get(f"{API}/projects/{world.project_id}/next", headers=h).status_code == 405
+    assert client.post(f"{API}/projects/x/next", headers=h).status_code == 422
 
 
-def test_bad_submit_bodies_name_the_field(client: TestClient, engine: Engine) -> None:
+def test_bad_submit_bodies_name_the_field(labeler_client: TestClient, engine: Engine) -> None:
+    client = labeler_client
     world = make_world(engine, labelers=1, items=1)
     h = bearer(world.tokens[0])
     aid = client.post(f"{API}/projects/{world.project_id}/next", headers=h).json()["assignment_id"]
@@ -95,6 +110,15 @@ def test_bad_submit_bodies_name_the_field(client: TestClient, engine: Engine) ->
         json={"answer": {"abuse": "0", "rationale": "x" * 5000}, "idempotency_key": "k", "time_spent_ms": 1},
     )
     assert too_long.status_code == 422 and "limit" in too_long.json()["problems"][0]["message"]
+    not_json = client.post(f"{API}/assignments/{aid}/submit", headers=h, content=b'{"answer": {')
+    assert not_json.status_code == 422 and "JSON" in not_json.json()["problems"][0]["message"]
+    extra = {"answer": {"abuse": "0"}, "idempotency_key": "k", "time_spent_ms": 1, "labeler_id": 7}
+    unknown = client.post(f"{API}/assignments/{aid}/submit", headers=h, json=extra)
+    assert unknown.status_code == 422 and unknown.json()["problems"][0]["field"] == "labeler_id"
+    huge = client.post(f"{API}/assignments/{aid}/submit", headers=h, content=b" " * 2_000_000)
+    assert huge.status_code == 413 and huge.json()["error"] == "TooLarge"
+    with engine.connect() as conn:  # nothing of the refused submits was stored
+        assert conn.execute(text("SELECT count(*) FROM labels")).scalar_one() == 0
     assert (
         client.post(
             f"{API}/assignments/999999/submit",
@@ -168,5 +192,11 @@ def test_project_visibility(client: TestClient, engine: Engine) -> None:
 def test_openapi_documents_the_labeler_contract(client: TestClient) -> None:
     schema = client.get(f"{API}/openapi.json").json()
     assert "/api/v1/projects/{project_id}/next" in schema["paths"]
-    assert "/api/v1/assignments/{assignment_id}/submit" in schema["paths"]
+    submit = schema["paths"]["/api/v1/assignments/{assignment_id}/submit"]["post"]
+    body = submit["requestBody"]["content"]["application/json"]["schema"]
+    assert set(body["required"]) == {"answer", "idempotency_key", "time_spent_ms"}
+    assert [p["name"] for p in submit["parameters"]] == ["assignment_id"]
+    assert schema["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
+    assert schema["security"] == [{"bearer": []}]
+    assert schema["paths"]["/api/v1/auth/login"]["post"]["security"] == []
     assert client.get(f"{API}/health").json()["status"] == "ok"

@@ -6,7 +6,7 @@ from fastapi import APIRouter, status
 from sqlalchemy import select
 
 from safetyops.auth import policies, service
-from safetyops.auth.deps import PrincipalDep, SessionDep
+from safetyops.auth.deps import NO_TOKEN, PrincipalDep, SessionDep
 from safetyops.auth.models import AuditEntry, Role, User
 from safetyops.auth.schemas import AuditOut, LoginIn, MeOut, TokenIn, TokenOut, UserIn, UserOut
 from safetyops.errors import Forbidden
@@ -14,7 +14,7 @@ from safetyops.errors import Forbidden
 router = APIRouter(tags=["auth"])
 
 
-@router.post("/auth/login", response_model=TokenOut)
+@router.post("/auth/login", response_model=TokenOut, openapi_extra=NO_TOKEN)
 def login(body: LoginIn, session: SessionDep) -> TokenOut:
     return TokenOut(token=service.login(session, body.username, body.password))
 

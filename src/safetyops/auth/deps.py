@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
@@ -47,15 +47,22 @@ def principal_of(request: Request, *, allow_cookie: bool = False) -> Principal:
 
     `allow_cookie` is for the web pages, which check a CSRF token on every POST themselves.
     """
-    engine: Engine = request.app.state.engine
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
+    cookie = request.cookies.get("safetyops_token", "") if allow_cookie else ""
+    return principal_from_header(request.app.state.engine, request.headers.get("authorization", ""), cookie)
+
+
+def principal_from_header(engine: Engine, authorization: str, cookie_token: str = "") -> Principal:
+    """The caller behind an `Authorization: Bearer <token>` header (or a web session's cookie token)."""
+    scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
-        token = request.cookies.get("safetyops_token", "") if allow_cookie else ""
+        token = cookie_token
     if not token:
         raise Unauthorized("send 'Authorization: Bearer <token>' (get a token from POST /api/v1/auth/login)")
     return authenticate(engine, token.strip())
 
+
+# OpenAPI: the API documents bearer security for the whole schema; routes that take no token say so.
+NO_TOKEN: dict[str, Any] = {"security": []}
 
 EngineDep = Annotated[Engine, Depends(get_db_engine)]
 SessionDep = Annotated[Session, Depends(get_session)]
