@@ -30,13 +30,30 @@ from safetyops.loadtest import (
 )
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU time used so far by the local PostgreSQL server's processes (still running ones)."""
+    import psutil
+
+    total = 0.0
+    for proc in psutil.process_iter(["name", "cpu_times"]):
+        if proc.info["name"] == "postgres" and proc.info["cpu_times"] is not None:
+            total += proc.info["cpu_times"].user + proc.info["cpu_times"].system
+    return total
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     ap.add_argument("--labelers", type=int, default=32)
     ap.add_argument("--overlap", type=int, default=1)
     ap.add_argument("--items", type=int, default=10_000)
-    ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--seconds", type=float, default=20, help="measured seconds, after the warm-up")
+    ap.add_argument(
+        "--warmup",
+        type=float,
+        default=2,
+        help="seconds of load before measuring: their latencies are reported apart (*_with_warmup)",
+    )
     ap.add_argument("--workers", type=int, default=2, help="server processes")
     ap.add_argument("--log", default="/dev/null", help="server log file")
     args = ap.parse_args()
@@ -48,19 +65,23 @@ def main() -> None:
         server = start_server(url, workers=args.workers, log_path=args.log)
         try:
             cpu_before = server.cpu_seconds()
+            db_before = postgres_cpu_seconds()
             client_before = time.process_time()
             started = time.monotonic()
-            stats = run_labelers(server.base_url, world.tokens, world.project_id, args.seconds)
+            stats = run_labelers(server.base_url, world.tokens, world.project_id, args.seconds, warmup=args.warmup)
             elapsed = time.monotonic() - started
             client_cpu = time.process_time() - client_before
             server_cpu = server.cpu_seconds() - cpu_before
+            db_cpu = postgres_cpu_seconds() - db_before
             server_rss = server.peak_rss_mb()
         finally:
             server.kill()
         checks = queue_invariants(engine, world.project_id)
         lost = lost_receipts(engine, stats.receipts)
         engine.dispose()
-    requests = max(1, len(stats.next_ms) + len(stats.submit_ms))
+    requests = max(
+        1, len(stats.next_ms) + len(stats.submit_ms) + len(stats.warmup_next_ms) + len(stats.warmup_submit_ms)
+    )
     result = {
         "db": args.db,
         "labelers": args.labelers,
@@ -74,6 +95,8 @@ def main() -> None:
         "next_p99_ms": percentile(stats.next_ms, 99),
         "submit_p50_ms": percentile(stats.submit_ms, 50),
         "submit_p99_ms": percentile(stats.submit_ms, 99),
+        "next_p99_ms_with_warmup": percentile(stats.next_ms + stats.warmup_next_ms, 99),
+        "submit_p99_ms_with_warmup": percentile(stats.submit_ms + stats.warmup_submit_ms, 99),
         "over_assigned": checks["over_assigned"],
         "double_labeled": checks["double_labeled"],
         "slot_drift": checks["slot_drift"],
@@ -84,6 +107,8 @@ def main() -> None:
         # CPU time the server processes spent per HTTP request: robust to a noisy, shared machine.
         "server_cpu_ms_per_request": round(server_cpu * 1000 / requests, 3),
         "client_cpu_ms_per_request": round(client_cpu * 1000 / requests, 3),
+        # CPU of the PostgreSQL server's processes (0 on SQLite, which runs inside the server process).
+        "db_cpu_ms_per_request": round(db_cpu * 1000 / requests, 3),
         "server_peak_rss_mb": server_rss,
         "client_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }

@@ -17,7 +17,10 @@ SHOWN = (
     "next_p99_ms",
     "submit_p50_ms",
     "submit_p99_ms",
+    "next_p99_ms_with_warmup",
     "server_cpu_ms_per_request",
+    "client_cpu_ms_per_request",
+    "db_cpu_ms_per_request",
     "server_peak_rss_mb",
 )
 SUMMED = ("over_assigned", "double_labeled", "slot_drift", "lost_acknowledged", "errors")

@@ -232,14 +232,29 @@ def bulk_items(
 
 @dataclass
 class ClientStats:
+    """What the simulated labelers saw. Latencies of calls started before `measure_from` (time.monotonic)
+    are warm-up (new connections, cold caches) and kept apart from the steady-state ones."""
+
+    measure_from: float = 0.0
     next_ms: list[float] = field(default_factory=list)
     submit_ms: list[float] = field(default_factory=list)
+    warmup_next_ms: list[float] = field(default_factory=list)
+    warmup_submit_ms: list[float] = field(default_factory=list)
     receipts: list[int] = field(default_factory=list)
     empty: int = 0
     errors: dict[str, int] = field(default_factory=dict)
 
     def error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
+
+    def latency(self, call: str, started: float) -> None:
+        """Record a call to `call` ('next' or 'submit') that started at `started` (time.monotonic)."""
+        ms = (time.monotonic() - started) * 1000
+        warm = started >= self.measure_from
+        if call == "next":
+            (self.next_ms if warm else self.warmup_next_ms).append(ms)
+        else:
+            (self.submit_ms if warm else self.warmup_submit_ms).append(ms)
 
 
 async def _labeler(
@@ -253,7 +268,7 @@ async def _labeler(
 ) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     while time.monotonic() < until:
-        t0 = time.perf_counter()
+        t0 = time.monotonic()
         try:
             async with session.post(f"{base}/api/v1/projects/{project_id}/next", headers=headers) as resp:
                 body = await resp.json() if resp.status == 200 else None
@@ -262,7 +277,7 @@ async def _labeler(
             stats.error(type(exc).__name__)
             await asyncio.sleep(0.05)
             continue
-        stats.next_ms.append((time.perf_counter() - t0) * 1000)
+        stats.latency("next", t0)
         if status == 204:
             stats.empty += 1
             if stop_when_empty:
@@ -277,7 +292,7 @@ async def _labeler(
             "idempotency_key": uuid.uuid4().hex,
             "time_spent_ms": random.randint(2000, 30000),
         }
-        t1 = time.perf_counter()
+        t1 = time.monotonic()
         try:
             async with session.post(
                 f"{base}/api/v1/assignments/{body['assignment_id']}/submit", headers=headers, json=payload
@@ -287,18 +302,20 @@ async def _labeler(
         except Exception as exc:
             stats.error(type(exc).__name__)
             continue
-        stats.submit_ms.append((time.perf_counter() - t1) * 1000)
+        stats.latency("submit", t1)
         if status == 201 and receipt is not None:
             stats.receipts.append(int(receipt["label_id"]))
         else:
             stats.error(f"submit {status}")
 
 
-async def _run(base: str, tokens: list[str], project_id: int, seconds: float, stop_when_empty: bool) -> ClientStats:
+async def _run(
+    base: str, tokens: list[str], project_id: int, seconds: float, stop_when_empty: bool, warmup: float
+) -> ClientStats:
     import aiohttp
 
-    stats = ClientStats()
-    until = time.monotonic() + seconds
+    stats = ClientStats(measure_from=time.monotonic() + warmup)
+    until = time.monotonic() + warmup + seconds
     connector = aiohttp.TCPConnector(limit=len(tokens) + 4)
     async with aiohttp.ClientSession(connector=connector) as session:
         await asyncio.gather(
@@ -308,16 +325,21 @@ async def _run(base: str, tokens: list[str], project_id: int, seconds: float, st
 
 
 def run_labelers(
-    base_url: str, tokens: list[str], project_id: int, seconds: float, stop_when_empty: bool = False
+    base_url: str,
+    tokens: list[str],
+    project_id: int,
+    seconds: float,
+    stop_when_empty: bool = False,
+    warmup: float = 0.0,
 ) -> ClientStats:
-    """Each token is one simulated labeler doing next → submit in a loop for `seconds`.
+    """Each token is one simulated labeler doing next → submit in a loop for `warmup` + `seconds`.
 
     Runs on uvloop (installed with uvicorn[standard]): the load generator shares the machine's cores with
     the server, and uvloop roughly halves its CPU per request, leaving more for the server under test.
     """
     import uvloop
 
-    return uvloop.run(_run(base_url, tokens, project_id, seconds, stop_when_empty))
+    return uvloop.run(_run(base_url, tokens, project_id, seconds, stop_when_empty, warmup))
 
 
 def queue_invariants(engine: Engine, project_id: int) -> dict[str, int]:
