@@ -79,9 +79,7 @@ def main() -> None:
         checks = queue_invariants(engine, world.project_id)
         lost = lost_receipts(engine, stats.receipts)
         engine.dispose()
-    requests = max(
-        1, len(stats.next_ms) + len(stats.submit_ms) + len(stats.warmup_next_ms) + len(stats.warmup_submit_ms)
-    )
+    requests = max(1, stats.calls)
     result = {
         "db": args.db,
         "labelers": args.labelers,

@@ -84,7 +84,8 @@ def _document_bearer_security(app: FastAPI) -> None:
                 "scheme": "bearer",
             }
             schema["security"] = [{"bearer": []}]
-        return app.openapi_schema or schema
+            app.openapi_schema = schema
+        return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 

@@ -250,11 +250,16 @@ class ClientStats:
     def latency(self, call: str, started: float) -> None:
         """Record a call to `call` ('next' or 'submit') that started at `started` (time.monotonic)."""
         ms = (time.monotonic() - started) * 1000
-        warm = started >= self.measure_from
+        measured = started >= self.measure_from
         if call == "next":
-            (self.next_ms if warm else self.warmup_next_ms).append(ms)
+            (self.next_ms if measured else self.warmup_next_ms).append(ms)
         else:
-            (self.submit_ms if warm else self.warmup_submit_ms).append(ms)
+            (self.submit_ms if measured else self.warmup_submit_ms).append(ms)
+
+    @property
+    def calls(self) -> int:
+        """Every next and submit that got an answer, warm-up included."""
+        return len(self.next_ms) + len(self.submit_ms) + len(self.warmup_next_ms) + len(self.warmup_submit_ms)
 
 
 async def _labeler(
@@ -314,8 +319,9 @@ async def _run(
 ) -> ClientStats:
     import aiohttp
 
-    stats = ClientStats(measure_from=time.monotonic() + warmup)
-    until = time.monotonic() + warmup + seconds
+    started = time.monotonic()
+    stats = ClientStats(measure_from=started + warmup)
+    until = started + warmup + seconds
     connector = aiohttp.TCPConnector(limit=len(tokens) + 4)
     async with aiohttp.ClientSession(connector=connector) as session:
         await asyncio.gather(

@@ -13,7 +13,7 @@ import re
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from safetyops.errors import SafetyOpsError, TooLarge
+from safetyops.errors import SafetyOpsError
 from safetyops.work.api import answer_next, answer_submit, max_submit_bytes
 
 _JSON = [(b"content-type", b"application/json")]
@@ -36,7 +36,7 @@ class LabelerFastPath:
                 code, body = answer_next(engine, authorization, int(match[1]))
             else:
                 payload = await _read_body(receive, max_submit_bytes())
-                if payload is None:  # the client went away before sending its body
+                if payload is None:
                     return
                 code, body = answer_submit(engine, authorization, int(match[2]), payload)
             headers = _JSON if body else []
@@ -55,6 +55,8 @@ def _header(scope: Scope, name: bytes) -> str:
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The request body, or None if the client went away. Reading stops once it is over `limit` bytes:
+    what was read is then returned, and `answer_submit` refuses it as too large."""
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -62,9 +64,7 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
         if message["type"] == "http.disconnect":
             return None
         chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge(f"the submit body is over {limit} bytes")
         chunks.append(chunk)
-        if not message.get("more_body", False):
+        size += len(chunk)
+        if size > limit or not message.get("more_body", False):
             return b"".join(chunks)
