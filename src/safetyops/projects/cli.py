@@ -17,7 +17,7 @@ from safetyops.cli_support import DataFormat, console, counting_progress, fail, 
 from safetyops.db.engine import get_engine, session_scope
 from safetyops.errors import SafetyOpsError
 from safetyops.projects import service
-from safetyops.projects.imports import ImportResult, import_gold, import_items
+from safetyops.projects.imports import Importer, ImportResult, import_gold, import_items
 from safetyops.projects.models import Item, Project
 from safetyops.projects.schemas import ProjectUpdate
 from safetyops.work.service import expire_now
@@ -111,6 +111,25 @@ def _project_id(ref: str) -> int:
         return service.get_project(session, ref).id
 
 
+def _run_import(
+    importer: Importer, what: str, project: str, file: Path, file_format: DataFormat | None, as_json: bool
+) -> None:
+    """Run an import with a progress display and report it; a refusal prints every problem and exits."""
+    try:
+        project_id = _project_id(project)
+        with counting_progress(what, "rows") as on_progress:
+            result = importer(
+                get_engine(),
+                project_id,
+                file,
+                file_format=file_format.value if file_format else None,
+                on_progress=on_progress,
+            )
+    except SafetyOpsError as exc:
+        raise fail(exc) from None
+    _report(result, as_json)
+
+
 def _report(result: ImportResult, as_json: bool) -> None:
     if as_json:
         typer.echo(orjson.dumps(asdict(result)).decode())
@@ -144,19 +163,7 @@ def items(
     (image|video|audio), market, language, source, priority, context (JSON) and metadata (JSON object;
     extra CSV columns go there too). Items already in the project (same external_id) are skipped; a file
     with any problem is refused whole, and every problem is listed with its line and field."""
-    try:
-        project_id = _project_id(project)
-        with counting_progress(f"importing {file.name}", "rows") as on_progress:
-            result = import_items(
-                get_engine(),
-                project_id,
-                file,
-                file_format=file_format.value if file_format else None,
-                on_progress=on_progress,
-            )
-    except SafetyOpsError as exc:
-        raise fail(exc) from None
-    _report(result, as_json)
+    _run_import(import_items, f"importing {file.name}", project, file, file_format, as_json)
 
 
 @import_app.command(
@@ -173,16 +180,4 @@ def gold(
     taxonomy; a JSON string in CSV), and may carry a rationale. A row for an item not yet in the project
     must carry its content (text or media_url) and creates it as a gold item; existing items are marked
     gold. Re-importing updates answers in place; a file with any problem is refused whole."""
-    try:
-        project_id = _project_id(project)
-        with counting_progress(f"importing gold {file.name}", "rows") as on_progress:
-            result = import_gold(
-                get_engine(),
-                project_id,
-                file,
-                file_format=file_format.value if file_format else None,
-                on_progress=on_progress,
-            )
-    except SafetyOpsError as exc:
-        raise fail(exc) from None
-    _report(result, as_json)
+    _run_import(import_gold, f"importing gold {file.name}", project, file, file_format, as_json)

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Connection, Engine, Table, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -82,6 +82,22 @@ class ImportResult:
     rows_added: int
     rows_existing: int
     gold_answers: int = 0
+
+
+class Importer(Protocol):
+    """`import_items` and `import_gold`: the same call, different rows."""
+
+    def __call__(
+        self,
+        engine: Engine,
+        project_id: int,
+        path: Path | str,
+        *,
+        actor_id: int | None = None,
+        file_format: str | None = None,
+        on_progress: Progress | None = None,
+        chunk_rows: int = ...,
+    ) -> ImportResult: ...
 
 
 class _ItemWriter:
