@@ -1,6 +1,7 @@
 """Queue load benchmark: a real server, C simulated labelers over HTTP, invariants counted from the database.
 
 python bench/queue.py --db sqlite|postgresql --labelers 32 --overlap 3 --items 10000 --seconds 20 [--workers 2]
+    [--rate 500]   (paced: 500 labels/s in all, latency from each label's scheduled start)
 Prints one JSON object.
 """
 
@@ -54,6 +55,13 @@ def main() -> None:
         default=2,
         help="seconds of load before measuring: their latencies are reported apart (*_with_warmup)",
     )
+    ap.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="labels/s the labelers start together, on a schedule (latency counts from the scheduled start); "
+        "default: as fast as the server answers",
+    )
     ap.add_argument("--workers", type=int, default=2, help="server processes")
     ap.add_argument("--log", default="/dev/null", help="server log file")
     args = ap.parse_args()
@@ -68,7 +76,9 @@ def main() -> None:
             db_before = postgres_cpu_seconds()
             client_before = time.process_time()
             started = time.monotonic()
-            stats = run_labelers(server.base_url, world.tokens, world.project_id, args.seconds, warmup=args.warmup)
+            stats = run_labelers(
+                server.base_url, world.tokens, world.project_id, args.seconds, warmup=args.warmup, rate=args.rate
+            )
             elapsed = time.monotonic() - started
             client_cpu = time.process_time() - client_before
             server_cpu = server.cpu_seconds() - cpu_before
@@ -86,6 +96,7 @@ def main() -> None:
         "overlap": args.overlap,
         "items": args.items,
         "workers": args.workers,
+        "rate": args.rate,
         "seconds": round(elapsed, 2),
         "labels": checks["labels"],
         "labels_per_s": round(checks["labels"] / elapsed, 1),

@@ -10,7 +10,7 @@ import statistics
 import sys
 from collections import defaultdict
 
-KEYS = ("db", "labelers", "overlap", "items", "workers")
+KEYS = ("db", "labelers", "overlap", "items", "workers", "rate")
 SHOWN = (
     "labels_per_s",
     "next_p50_ms",
@@ -32,7 +32,7 @@ def main(path: str) -> None:
         for line in fh:
             if line.strip():
                 run = json.loads(line)
-                runs[tuple(run[k] for k in KEYS)].append(run)
+                runs[tuple(run.get(k) for k in KEYS)].append(run)
     print("| " + " | ".join((*KEYS, "runs", *SHOWN, *SUMMED)) + " |")
     print("|" + "---|" * (len(KEYS) + 1 + len(SHOWN) + len(SUMMED)))
     for key, group in runs.items():

@@ -1,7 +1,7 @@
 """Drive a real server process with simulated labelers over HTTP and check the queue's invariants.
 
-Shared by `bench/queue.py` and the concurrency tests. The HTTP client (aiohttp) is a test/bench
-dependency and is imported only when a run starts.
+Shared by `bench/queue.py` and the concurrency tests. The HTTP client is a small asyncio protocol over
+httptools (installed with uvicorn), so that the load generator costs little of the CPU it shares with the server.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
@@ -262,22 +263,120 @@ class ClientStats:
         return len(self.next_ms) + len(self.submit_ms) + len(self.warmup_next_ms) + len(self.warmup_submit_ms)
 
 
-async def _labeler(
-    session: Any,
-    base: str,
-    token: str,
-    project_id: int,
-    until: float,
-    stats: ClientStats,
-    stop_when_empty: bool,
-) -> None:
-    headers = {"Authorization": f"Bearer {token}"}
-    while time.monotonic() < until:
-        t0 = time.monotonic()
+class _Conn(asyncio.Protocol):
+    """One keep-alive HTTP/1.1 connection of a simulated labeler: write a request, await (status, body).
+
+    A load generator on the server's own two cores must cost little CPU per call, or it measures itself:
+    requests are pre-built bytes and responses are parsed by httptools (C, the parser uvicorn uses).
+    """
+
+    def __init__(self) -> None:
+        import httptools
+
+        self.parser = httptools.HttpResponseParser(self)
+        self.transport: asyncio.Transport | None = None
+        self.waiter: asyncio.Future[tuple[int, bytes]] | None = None
+        self.body: list[bytes] = []
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
         try:
-            async with session.post(f"{base}/api/v1/projects/{project_id}/next", headers=headers) as resp:
-                body = await resp.json() if resp.status == 200 else None
-                status = resp.status
+            self.parser.feed_data(data)
+        except Exception as exc:  # a response that is not HTTP/1.1
+            self._fail(exc)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
+        self._fail(exc or ConnectionResetError("the server closed the connection"))
+
+    def on_body(self, body: bytes) -> None:
+        self.body.append(body)
+
+    def on_message_complete(self) -> None:
+        waiter, self.waiter = self.waiter, None
+        body, self.body = b"".join(self.body), []
+        if waiter is not None and not waiter.done():
+            waiter.set_result((self.parser.get_status_code(), body))
+
+    def _fail(self, exc: BaseException) -> None:
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(exc)
+        if self.transport is not None:
+            self.transport.close()
+            self.transport = None
+
+    async def call(self, request: bytes) -> tuple[int, bytes]:
+        assert self.transport is not None and self.waiter is None
+        self.waiter = asyncio.get_running_loop().create_future()
+        self.transport.write(request)
+        return await self.waiter
+
+
+class _Labeler:
+    """A simulated labeler: its own connection and pre-built requests; reconnects after a failure."""
+
+    def __init__(self, base: str, token: str, project_id: int) -> None:
+        host_port = base.removeprefix("http://")
+        self.host, _, port = host_port.partition(":")
+        self.port = int(port or 80)
+        self.head = f"Host: {host_port}\r\nAuthorization: Bearer {token}\r\n".encode()
+        self.next_request = (
+            f"POST /api/v1/projects/{project_id}/next HTTP/1.1\r\n".encode() + self.head + b"Content-Length: 0\r\n\r\n"
+        )
+        self.conn: _Conn | None = None
+
+    async def call(self, request: bytes) -> tuple[int, bytes]:
+        if self.conn is None or self.conn.transport is None:
+            _, self.conn = await asyncio.get_running_loop().create_connection(_Conn, self.host, self.port)
+        return await self.conn.call(request)
+
+    def submit_request(self, assignment_id: int, payload: dict[str, Any]) -> bytes:
+        body = orjson.dumps(payload)
+        return (
+            f"POST /api/v1/assignments/{assignment_id}/submit HTTP/1.1\r\n".encode()
+            + self.head
+            + b"Content-Type: application/json\r\nContent-Length: "
+            + str(len(body)).encode()
+            + b"\r\n\r\n"
+            + body
+        )
+
+    def close(self) -> None:
+        if self.conn is not None and self.conn.transport is not None:
+            self.conn.transport.close()
+
+
+@dataclass(frozen=True)
+class _Plan:
+    until: float  # time.monotonic() at which labelers stop starting new calls
+    stop_when_empty: bool  # stop a labeler at its first 204
+    interval: float | None  # paced runs: seconds between one labeler's label starts
+
+
+async def _labeler(base: str, token: str, project_id: int, plan: _Plan, stats: ClientStats) -> None:
+    labeler = _Labeler(base, token, project_id)
+    try:
+        await _label_until(labeler, plan, stats)
+    finally:
+        labeler.close()
+
+
+async def _label_until(labeler: _Labeler, plan: _Plan, stats: ClientStats) -> None:
+    due = time.monotonic() + random.uniform(0, plan.interval or 0)
+    while time.monotonic() < plan.until:
+        if plan.interval is not None:
+            # Paced: each label starts on schedule, and its `next` latency counts from the scheduled
+            # start, so a server that falls behind is charged for the wait (no coordinated omission).
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
+            t0, due = due, due + plan.interval
+        else:
+            t0 = time.monotonic()
+        try:
+            status, body = await labeler.call(labeler.next_request)
         except Exception as exc:  # connection refused while the server is down, etc.
             stats.error(type(exc).__name__)
             await asyncio.sleep(0.05)
@@ -285,48 +384,43 @@ async def _labeler(
         stats.latency("next", t0)
         if status == 204:
             stats.empty += 1
-            if stop_when_empty:
+            if plan.stop_when_empty:
                 return
             await asyncio.sleep(0.02)
             continue
-        if status != 200 or body is None:
+        if status != 200:
             stats.error(f"next {status}")
             continue
-        payload = {
-            "answer": {"abuse": random.choice(ANSWERS)},
-            "idempotency_key": uuid.uuid4().hex,
-            "time_spent_ms": random.randint(2000, 30000),
-        }
-        t1 = time.monotonic()
-        try:
-            async with session.post(
-                f"{base}/api/v1/assignments/{body['assignment_id']}/submit", headers=headers, json=payload
-            ) as resp:
-                receipt = await resp.json() if resp.status == 201 else None
-                status = resp.status
-        except Exception as exc:
-            stats.error(type(exc).__name__)
-            continue
-        stats.latency("submit", t1)
-        if status == 201 and receipt is not None:
-            stats.receipts.append(int(receipt["label_id"]))
-        else:
-            stats.error(f"submit {status}")
+        await _submit(labeler, orjson.loads(body)["assignment_id"], stats)
+
+
+async def _submit(labeler: _Labeler, assignment_id: int, stats: ClientStats) -> None:
+    payload = {
+        "answer": {"abuse": random.choice(ANSWERS)},
+        "idempotency_key": uuid.uuid4().hex,
+        "time_spent_ms": random.randint(2000, 30000),
+    }
+    request = labeler.submit_request(assignment_id, payload)
+    t1 = time.monotonic()
+    try:
+        status, body = await labeler.call(request)
+    except Exception as exc:
+        stats.error(type(exc).__name__)
+        return
+    stats.latency("submit", t1)
+    if status == 201:
+        stats.receipts.append(int(orjson.loads(body)["label_id"]))
+    else:
+        stats.error(f"submit {status}")
 
 
 async def _run(
-    base: str, tokens: list[str], project_id: int, seconds: float, stop_when_empty: bool, warmup: float
+    base: str, tokens: list[str], project_id: int, seconds: float, warmup: float, plan: _Plan
 ) -> ClientStats:
-    import aiohttp
-
     started = time.monotonic()
     stats = ClientStats(measure_from=started + warmup)
-    until = started + warmup + seconds
-    connector = aiohttp.TCPConnector(limit=len(tokens) + 4)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        await asyncio.gather(
-            *(_labeler(session, base, tok, project_id, until, stats, stop_when_empty) for tok in tokens)
-        )
+    plan = _Plan(started + warmup + seconds, plan.stop_when_empty, plan.interval)
+    await asyncio.gather(*(_labeler(base, tok, project_id, plan, stats) for tok in tokens))
     return stats
 
 
@@ -337,13 +431,17 @@ def run_labelers(
     seconds: float,
     stop_when_empty: bool = False,
     warmup: float = 0.0,
+    rate: float | None = None,
 ) -> ClientStats:
-    """Each token is one simulated labeler doing next → submit in a loop for `warmup` + `seconds`.
+    """Each token is one simulated labeler doing next → submit in a loop for `warmup` + `seconds`, over its
+    own keep-alive connection (as a labeler's browser or client keeps one).
 
-    On asyncio's own loop: with uvloop the client used no less CPU here, and at 256 labelers some of its
-    requests waited for a connection for the whole run (latencies growing to the run's length).
-    """
-    return asyncio.run(_run(base_url, tokens, project_id, seconds, stop_when_empty, warmup))
+    Without `rate` the labelers go as fast as the server answers (the most load C labelers can make).
+    With `rate`, together they start `rate` labels a second, evenly spread, and `next` latencies count
+    from each label's scheduled start."""
+    interval = len(tokens) / rate if rate else None
+    plan = _Plan(0.0, stop_when_empty, interval)
+    return asyncio.run(_run(base_url, tokens, project_id, seconds, warmup, plan))
 
 
 def queue_invariants(engine: Engine, project_id: int) -> dict[str, int]:
