@@ -11,12 +11,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
 
 from safetyops import __version__
 from safetyops.auth.api import router as auth_router
 from safetyops.auth.deps import NO_TOKEN
 from safetyops.db.engine import get_engine, make_engine, wal_checkpoints
-from safetyops.errors import SafetyOpsError, invalid_request
+from safetyops.errors import SERVER_ERROR, SafetyOpsError, invalid_request
 from safetyops.guidelines.api import router as guidelines_router
 from safetyops.intake.api import router as intake_router
 from safetyops.planning.api import router as planning_router
@@ -32,10 +33,23 @@ API_PREFIX = "/api/v1"
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
-def create_app(engine: Engine | None = None, *, lifespan: Lifespan | None = None, fast_path: bool = True) -> FastAPI:
+class SafetyOpsApp(FastAPI):
+    """The FastAPI app, with the labeler's hot pair answered ahead of the framework when `fast_path` is set."""
+
+    fast_path: LabelerFastPath | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.fast_path is not None and await self.fast_path.serve(scope, receive, send):
+            return
+        await super().__call__(scope, receive, send)
+
+
+def create_app(
+    engine: Engine | None = None, *, lifespan: Lifespan | None = None, fast_path: bool = True
+) -> SafetyOpsApp:
     """The app on `engine` (default: the configured database). `fast_path` serves the labeler's next and
     submit straight from ASGI (work.fastpath); without it the FastAPI routes serve them, with the same code."""
-    app = FastAPI(
+    app = SafetyOpsApp(
         lifespan=lifespan,
         title="SafetyOps",
         version=__version__,
@@ -61,7 +75,7 @@ def create_app(engine: Engine | None = None, *, lifespan: Lifespan | None = None
     mount_static(app)
     _install_error_handlers(app)
     if fast_path:
-        app.add_middleware(LabelerFastPath, prefix=API_PREFIX)
+        app.fast_path = LabelerFastPath(app.state.engine, API_PREFIX)
 
     @app.get(f"{API_PREFIX}/health", tags=["meta"], openapi_extra=NO_TOKEN)
     def health() -> dict[str, str]:
@@ -99,12 +113,17 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(invalid_request(exc.errors()).as_dict(), status_code=422)
 
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # Starlette's outermost middleware logs the exception with its traceback, then sends this.
+        return JSONResponse(SERVER_ERROR, status_code=500)
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse({"error": "HTTPError", "message": str(exc.detail)}, status_code=exc.status_code)
 
 
-def app_factory() -> FastAPI:
+def app_factory() -> SafetyOpsApp:
     """Entry point for uvicorn --factory (each worker process builds its own app and engine).
     On SQLite the WAL is checkpointed in the background, never inside a request's commit."""
     engine = make_engine(background_checkpoints=True)

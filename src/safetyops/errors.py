@@ -32,6 +32,10 @@ class Problem:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
+# The body of a 500: what went wrong is in the server's log, never in the answer.
+SERVER_ERROR = {"error": "InternalServerError", "message": "the server failed; the error is logged"}
+
+
 class SafetyOpsError(Exception):
     """Base of every error that maps to a clear 4xx answer or CLI message."""
 

@@ -14,6 +14,7 @@ from safetyops.api import create_app
 from safetyops.auth.models import Role
 from safetyops.auth.service import create_token, create_user
 from safetyops.demo import DEMO_TAXONOMY
+from safetyops.work import service as work_service
 from tests.world import QueueWorld, make_world
 
 API = "/api/v1"
@@ -127,6 +128,31 @@ def test_bad_submit_bodies_name_the_field(labeler_client: TestClient, engine: En
         ).status_code
         == 404
     )
+
+
+def test_an_unexpected_failure_is_a_json_500_that_logs_no_content(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bug or an outage in the middle of a submit: the labeler gets the API's JSON error (on the fast
+    path and on the routes alike), and the log tells the failure without the item answer."""
+    world = make_world(engine, labelers=1, items=2)
+    h = bearer(world.tokens[0])
+
+    def fail(*_: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(work_service, "submit", fail)
+    secret = {"abuse": "0", "rationale": "SECRET-ANSWER-TEXT"}
+    for fast_path in (True, False):
+        with TestClient(create_app(engine, fast_path=fast_path), raise_server_exceptions=False) as client:
+            aid = client.post(f"{API}/projects/{world.project_id}/next", headers=h).json()["assignment_id"]
+            body = {"answer": secret, "idempotency_key": uuid.uuid4().hex, "time_spent_ms": 1}
+            resp = client.post(f"{API}/assignments/{aid}/submit", headers=h, json=body)
+        assert resp.status_code == 500, fast_path
+        assert resp.json()["error"] == "InternalServerError"
+        assert "went away" not in resp.text  # internals stay in the log
+    assert "the database went away" in caplog.text
+    assert "SECRET-ANSWER-TEXT" not in caplog.text
 
 
 def test_roles_are_enforced(client: TestClient, engine: Engine) -> None:

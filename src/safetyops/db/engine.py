@@ -190,7 +190,7 @@ def _writer_lock_fd(engine: Engine) -> int | None:
 
 
 @contextmanager
-def _sqlite_write_lock(engine: Engine) -> Iterator[None]:
+def sqlite_write_lock(engine: Engine) -> Iterator[None]:
     with _sqlite_writer:
         fd = _writer_lock_fd(engine)
         if fd is None:
@@ -211,7 +211,7 @@ def write_transaction(engine: Engine) -> Iterator[Any]:
             yield conn
         return
     with (
-        _sqlite_write_lock(engine),
+        sqlite_write_lock(engine),
         engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn,
         conn.begin(),
     ):

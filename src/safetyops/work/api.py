@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache, partial
+from typing import Any
+
 import orjson
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
@@ -9,6 +15,7 @@ from sqlalchemy import Engine
 
 from safetyops.auth.deps import EngineDep, PrincipalDep, principal_from_header
 from safetyops.config import get_settings
+from safetyops.db.engine import is_sqlite
 from safetyops.errors import TooLarge, invalid_request
 from safetyops.work import service
 from safetyops.work.schemas import CorrectIn, ReceiptOut, SkipIn, SubmitIn, TaskOut
@@ -24,6 +31,24 @@ router = APIRouter(tags=["queue"])
 _SUBMIT_BODY = {
     "requestBody": {"required": True, "content": {"application/json": {"schema": SubmitIn.model_json_schema()}}}
 }
+
+
+Answer = tuple[int, bytes]
+
+
+async def answer_off_loop(engine: Engine, handler: Callable[..., Answer], *args: Any) -> Answer:
+    """Run `answer_next` or `answer_submit` for an async caller. PostgreSQL: in a worker thread, so that the
+    event loop serves other requests while this one waits for the database server. SQLite: right here,
+    since its work is in-process CPU time that the writer lock serializes anyway."""
+    if is_sqlite(engine):
+        return handler(engine, *args)
+    return await asyncio.get_running_loop().run_in_executor(_database_threads(), partial(handler, engine, *args))
+
+
+@cache
+def _database_threads() -> ThreadPoolExecutor:
+    """One thread per pooled connection: more could only wait for a connection."""
+    return ThreadPoolExecutor(max_workers=get_settings().pool_size, thread_name_prefix="queue-db")
 
 
 def answer_next(engine: Engine, authorization: str, project_id: int) -> tuple[int, bytes]:
@@ -67,7 +92,8 @@ def _response(answer: tuple[int, bytes]) -> Response:
     responses={204: {"description": "no work for this labeler now"}},
 )
 async def next_task(project_id: int, request: Request) -> Response:
-    return _response(answer_next(request.app.state.engine, request.headers.get("authorization", ""), project_id))
+    authorization = request.headers.get("authorization", "")
+    return _response(await answer_off_loop(request.app.state.engine, answer_next, authorization, project_id))
 
 
 @router.post(
@@ -75,7 +101,8 @@ async def next_task(project_id: int, request: Request) -> Response:
 )
 async def submit(assignment_id: int, request: Request) -> Response:
     authorization = request.headers.get("authorization", "")
-    return _response(answer_submit(request.app.state.engine, authorization, assignment_id, await request.body()))
+    body = await request.body()
+    return _response(await answer_off_loop(request.app.state.engine, answer_submit, authorization, assignment_id, body))
 
 
 @router.post("/assignments/{assignment_id}/skip", status_code=204)

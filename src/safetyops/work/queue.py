@@ -1,4 +1,8 @@
-"""The queue's statements: pick-and-lease, gold pick, lease sweep, and the slot bookkeeping."""
+"""The queue's statements: pick-and-lease, gold pick, lease sweep, and the slot bookkeeping.
+
+Each function takes a lent driver connection (`raw.Db`) and runs pre-written SQL on it: these run once or
+twice per labeled item, hundreds of times a second.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,10 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
-
-from sqlalchemy import Connection, bindparam, text, update
+from typing import Any, NamedTuple
 
 from safetyops.db import raw
-from safetyops.db.base import UTCDateTime, table, utcnow
-from safetyops.projects.models import Item
+from safetyops.db.base import utcnow
 
 ITEM_COLUMNS = ("id", "content_text", "media_url", "media_type", "market", "language", "context")
 _ITEM_SQL = ", ".join(ITEM_COLUMNS)
@@ -27,8 +28,29 @@ class Eligibility:
     markets: tuple[str, ...] = ()
 
 
-def _candidate_sql(pg: bool, languages: bool, markets: bool) -> str:
-    """The next item for a labeler: first by priority then age, from the partial queue index."""
+class Cursor(NamedTuple):
+    """Where a labeler's last pick was found in queue order (priority descending, then id).
+
+    Everything before it was, at that moment, fully taken, already labeled by this labeler, outside their
+    languages / markets, or locked by someone else's pick. Starting the next pick there skips what
+    PostgreSQL would otherwise walk again on every pick: the dead index entries that taken items leave at
+    the head of the queue index until VACUUM. It is a hint: a pick from a cursor that finds nothing is
+    repeated from the head, so it never hides the last work there is.
+    """
+
+    priority: int
+    item_id: int
+
+
+class Leased(NamedTuple):
+    assignment_id: int
+    item: dict[str, Any]
+    expires: datetime
+    cursor: Cursor | None  # where a regular pick was found; None for gold
+
+
+def _eligible_sql(pg: bool, languages: bool, markets: bool) -> str:
+    """The conditions an item must meet to be served to labeler :l in project :p."""
     extra = ""
     for column, wanted in (("language", languages), ("market", markets)):
         if wanted:
@@ -38,101 +60,113 @@ def _candidate_sql(pg: bool, languages: bool, markets: bool) -> str:
     # history: it stays a per-candidate probe of the unique (item_id, labeler_id) index.
     fence = " OFFSET 0" if pg else ""
     return (
-        "SELECT i.id FROM items i "
-        f"WHERE i.project_id = :p AND i.open_slots > 0 AND NOT i.is_gold{extra} "
-        f"AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.labeler_id = :l{fence}) "
-        "ORDER BY i.priority DESC, i.id LIMIT 1"
+        f"i.project_id = :p AND i.open_slots > 0 AND NOT i.is_gold{extra} "
+        f"AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.labeler_id = :l{fence})"
     )
 
 
-@lru_cache(maxsize=4)
-def _pick_statements_sqlite(languages: bool, markets: bool) -> tuple[raw.Statement, raw.Statement]:
-    """SQLite: find the candidate, then take its slot (the BEGIN IMMEDIATE write lock makes the pair atomic)."""
-    take = f"UPDATE items SET open_slots = open_slots - 1 WHERE id = :id AND open_slots > 0 RETURNING {_ITEM_SQL}"
-    return raw.Statement(_candidate_sql(False, languages, markets)), raw.Statement(take)
+def _pick_sql(pg: bool, languages: bool, markets: bool, from_cursor: bool) -> str:
+    """The next item (id, priority) for a labeler, from the partial queue index: by priority, then age.
+
+    From a cursor, two index ranges in order: the rest of the cursor's priority band, then the lower
+    bands (each an index range scan, so skipped entries are never read). PostgreSQL locks the pick and
+    skips items another labeler's pick has locked.
+    """
+    where = _eligible_sql(pg, languages, markets)
+    lock = " FOR UPDATE SKIP LOCKED" if pg else ""
+    if not from_cursor:
+        return f"SELECT i.id, i.priority FROM items i WHERE {where} ORDER BY i.priority DESC, i.id LIMIT 1{lock}"
+    band = f"SELECT i.id, i.priority FROM items i WHERE {where} AND i.priority = :cp AND i.id >= :cid "
+    below = f"SELECT i.id, i.priority FROM items i WHERE {where} AND i.priority < :cp "
+    return (
+        f"SELECT * FROM ({band}ORDER BY i.id LIMIT 1{lock}) band UNION ALL "
+        f"SELECT * FROM ({below}ORDER BY i.priority DESC, i.id LIMIT 1{lock}) below LIMIT 1"
+    )
 
 
-@lru_cache(maxsize=8)
-def _take_and_lease_pg(languages: bool, markets: bool) -> raw.Statement:
-    """PostgreSQL: pick, take the slot and write the lease in one statement (one round trip)."""
-    candidate = _candidate_sql(True, languages, markets)
-    cols = ", ".join(f"taken.{c}" for c in ITEM_COLUMNS)
+_TAKEN_SQL = "priority, " + _ITEM_SQL
+
+
+@lru_cache(maxsize=16)
+def _take_statement(pg: bool, languages: bool, markets: bool, from_cursor: bool) -> raw.Statement:
+    """Pick, take one of the item's open slots, and (PostgreSQL) write the lease: one statement."""
+    pick = _pick_sql(pg, languages, markets, from_cursor)
+    if not pg:  # SQLite has no data-modifying WITH: the lease is a second statement
+        return raw.Statement(
+            f"UPDATE items SET open_slots = open_slots - 1 WHERE id = (SELECT id FROM ({pick})) AND open_slots > 0 "
+            f"RETURNING NULL, {_TAKEN_SQL}"
+        )
+    taken = ", ".join(f"items.{c}" for c in ("priority", *ITEM_COLUMNS))
     return raw.Statement(
-        f"WITH pick AS ({candidate} FOR UPDATE SKIP LOCKED), "
+        f"WITH pick AS ({pick}), "
         "taken AS (UPDATE items SET open_slots = items.open_slots - 1 FROM pick WHERE items.id = pick.id "
-        "RETURNING " + ", ".join(f"items.{c}" for c in ITEM_COLUMNS) + "), "
+        f"RETURNING {taken}), "
         "lease AS (INSERT INTO assignments (project_id, item_id, labeler_id, is_gold, status, leased_at, expires_at) "
         "SELECT :p, taken.id, :l, false, 'leased', :now, :expires FROM taken RETURNING id) "
-        f"SELECT lease.id, {cols} FROM lease, taken"
+        "SELECT lease.id, " + ", ".join(f"taken.{c}" for c in ("priority", *ITEM_COLUMNS)) + " FROM lease, taken"
     )
 
 
 def take_and_lease(
-    conn: Connection, project_id: int, who: Eligibility, minutes: int
-) -> tuple[int, dict[str, Any], datetime] | None:
-    """A regular task in one round trip on PostgreSQL; elsewhere pick, then lease."""
+    db: raw.Db, project_id: int, who: Eligibility, minutes: int, cursor: Cursor | None = None
+) -> Leased | None:
+    """A regular task for `who`: from `cursor` if given (and from the head if nothing is found there).
+    One statement on PostgreSQL; on SQLite a take and a lease inside the caller's write transaction."""
+    row = _take(db, project_id, who, minutes, cursor)
+    if row is None and cursor is not None:
+        row = _take(db, project_id, who, minutes, None)
+    if row is None:
+        return None
+    lease_id, priority, *item_row = row
+    item = _item(item_row)
+    expires = utcnow() + timedelta(minutes=minutes)
+    if lease_id is None:
+        lease_id, expires = insert_lease(db, project_id, item["id"], who.labeler_id, minutes, False)
+    return Leased(int(lease_id), item, expires, Cursor(int(priority), int(item["id"])))
+
+
+def _take(db: raw.Db, project_id: int, who: Eligibility, minutes: int, cursor: Cursor | None) -> Any:
     now = utcnow()
-    expires = now + timedelta(minutes=minutes)
-    if not raw.is_pg(conn):
-        item = _pick_sqlite(conn, project_id, who)
-        if item is None:
-            return None
-        lease_id, expires = insert_lease(conn, project_id, item["id"], who.labeler_id, minutes, False)
-        return lease_id, item, expires
-    params: dict[str, Any] = {"p": project_id, "l": who.labeler_id, "now": now, "expires": expires}
+    params: dict[str, Any] = {"p": project_id, "l": who.labeler_id}
+    if db.pg:
+        params["now"], params["expires"] = now, now + timedelta(minutes=minutes)
     if who.languages:
-        params["languages"] = list(who.languages)
+        params["languages"] = db.list(list(who.languages))
     if who.markets:
-        params["markets"] = list(who.markets)
-    row = raw.execute(conn, _take_and_lease_pg(bool(who.languages), bool(who.markets)), params).fetchone()
-    if row is None:
-        return None
-    item = _item(row[1:])
-    assert item is not None
-    return int(row[0]), item, expires
+        params["markets"] = db.list(list(who.markets))
+    if cursor is not None:
+        params["cp"], params["cid"] = cursor
+    statement = _take_statement(db.pg, bool(who.languages), bool(who.markets), cursor is not None)
+    return db.execute(statement, params).fetchone()
 
 
-def _item(row: Any) -> dict[str, Any] | None:
-    if row is None:
-        return None
+def _item(row: Any) -> dict[str, Any]:
     item = dict(zip(ITEM_COLUMNS, row, strict=True))
     item["context"] = raw.read_json(item["context"])
     return item
 
 
-def _pick_sqlite(conn: Connection, project_id: int, who: Eligibility) -> dict[str, Any] | None:
-    """Take one slot of the highest-priority oldest item this labeler may label, or None (SQLite)."""
-    params: dict[str, Any] = {"p": project_id, "l": who.labeler_id}
-    if who.languages:
-        params["languages"] = raw.bind_list(conn, list(who.languages))
-    if who.markets:
-        params["markets"] = raw.bind_list(conn, list(who.markets))
-    find, take = _pick_statements_sqlite(bool(who.languages), bool(who.markets))
-    found = raw.execute(conn, find, params).fetchone()
-    if found is None:
-        return None
-    return _item(raw.execute(conn, take, {"id": found[0]}).fetchone())
+_GOLD_BOUNDS = raw.Statement("SELECT min(id), max(id) FROM items WHERE project_id = :p AND is_gold")
+_GOLD_UNSEEN = {
+    op: raw.Statement(
+        f"SELECT {_ITEM_SQL} FROM items i WHERE i.project_id = :p AND i.is_gold AND i.id {op} :pivot "
+        "AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.labeler_id = :l) "
+        "ORDER BY i.id LIMIT 1"
+    )
+    for op in (">=", "<")
+}
 
 
-def pick_gold(conn: Connection, project_id: int, labeler_id: int) -> dict[str, Any] | None:
+def pick_gold(db: raw.Db, project_id: int, labeler_id: int) -> dict[str, Any] | None:
     """A gold item this labeler has not seen, chosen at random (gold items use no overlap slots)."""
-    bounds = conn.execute(
-        text("SELECT min(id), max(id) FROM items WHERE project_id = :p AND is_gold"), {"p": project_id}
-    ).first()
+    bounds = db.execute(_GOLD_BOUNDS, {"p": project_id}).fetchone()
     if bounds is None or bounds[0] is None:
         return None
-    pivot = random.randint(bounds[0], bounds[1])
-    unseen = """
-        SELECT {cols} FROM items i
-        WHERE i.project_id = :p AND i.is_gold AND i.id {op} :pivot
-          AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.labeler_id = :l)
-        ORDER BY i.id LIMIT 1
-    """
-    params = {"p": project_id, "l": labeler_id, "pivot": pivot}
-    for op in (">=", "<"):
-        row = conn.execute(text(unseen.format(cols=_ITEM_SQL, op=op)), params).first()
+    params = {"p": project_id, "l": labeler_id, "pivot": random.randint(bounds[0], bounds[1])}
+    for statement in _GOLD_UNSEEN.values():
+        row = db.execute(statement, params).fetchone()
         if row:
-            return _item(tuple(row))
+            return _item(row)
     return None
 
 
@@ -143,7 +177,7 @@ _INSERT_LEASE = raw.Statement(
 
 
 def insert_lease(
-    conn: Connection, project_id: int, item_id: int, labeler_id: int, minutes: int, is_gold: bool
+    db: raw.Db, project_id: int, item_id: int, labeler_id: int, minutes: int, is_gold: bool
 ) -> tuple[int, datetime]:
     now = utcnow()
     expires = now + timedelta(minutes=minutes)
@@ -152,48 +186,43 @@ def insert_lease(
         "item": item_id,
         "l": labeler_id,
         "gold": is_gold,
-        "now": raw.bind_time(conn, now),
-        "expires": raw.bind_time(conn, expires),
+        "now": db.time(now),
+        "expires": db.time(expires),
     }
-    return int(raw.execute(conn, _INSERT_LEASE, params).fetchone()[0]), expires
+    return int(db.execute(_INSERT_LEASE, params).fetchone()[0]), expires
 
 
-_SWEEP = text(
+_SWEEP = raw.Statement(
     "UPDATE assignments SET status = 'expired' "
     "WHERE project_id = :p AND status = 'leased' AND expires_at < :now "
     "RETURNING item_id, is_gold"
-).bindparams(bindparam("now", type_=UTCDateTime()))
+)
+_RETURN_SLOT = raw.Statement("UPDATE items SET open_slots = open_slots + 1 WHERE id = :id")
 
 
-def sweep_expired(conn: Connection, project_id: int) -> int:
+def sweep_expired(db: raw.Db, project_id: int) -> int:
     """Turn expired leases of a project back into open slots; returns how many came back."""
-    rows = conn.execute(_SWEEP, {"p": project_id, "now": utcnow()}).all()
-    freed = sorted(r.item_id for r in rows if not r.is_gold)
-    if freed:
-        conn.execute(
-            update(table(Item))
-            .where(table(Item).c.id == bindparam("iid"))
-            .values(open_slots=table(Item).c.open_slots + 1),
-            [{"iid": i} for i in freed],
-        )
+    rows = db.execute(_SWEEP, {"p": project_id, "now": db.time(utcnow())}).fetchall()
+    freed = sorted(item_id for item_id, is_gold in rows if not is_gold)
+    for item_id in freed:
+        return_slot(db, item_id)
     return len(freed)
 
 
-def return_slot(conn: Connection, item_id: int) -> None:
-    conn.execute(text("UPDATE items SET open_slots = open_slots + 1 WHERE id = :id"), {"id": item_id})
+def return_slot(db: raw.Db, item_id: int) -> None:
+    db.execute(_RETURN_SLOT, {"id": item_id})
 
 
-def take_slot_if_needed(conn: Connection, item_id: int) -> bool:
+_TAKE_IF_NEEDED = raw.Statement("UPDATE items SET open_slots = open_slots - 1 WHERE id = :id AND open_slots > 0")
+
+
+def take_slot_if_needed(db: raw.Db, item_id: int) -> bool:
     """For a submit on a swept lease: claim a slot only if the item still needs a label."""
-    result = conn.execute(
-        text("UPDATE items SET open_slots = open_slots - 1 WHERE id = :id AND open_slots > 0"),
-        {"id": item_id},
-    )
-    return result.rowcount == 1
+    return bool(db.execute(_TAKE_IF_NEEDED, {"id": item_id}).rowcount == 1)
 
 
 _COUNT_LABEL = raw.Statement("UPDATE items SET label_count = label_count + 1 WHERE id = :id")
 
 
-def count_label(conn: Connection, item_id: int) -> None:
-    raw.execute(conn, _COUNT_LABEL, {"id": item_id})
+def count_label(db: raw.Db, item_id: int) -> None:
+    db.execute(_COUNT_LABEL, {"id": item_id})

@@ -5,11 +5,11 @@ from __future__ import annotations
 import random
 import threading
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,13 +17,13 @@ from safetyops.auth import policies
 from safetyops.auth.principal import Principal
 from safetyops.config import get_settings
 from safetyops.db import raw
-from safetyops.db.base import table, utcnow
-from safetyops.db.engine import write_transaction
+from safetyops.db.base import utcnow
+from safetyops.db.engine import is_sqlite
 from safetyops.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound
 from safetyops.guidelines.taxonomy import Taxonomy, validate_answer
 from safetyops.projects.models import Project, ProjectStatus
 from safetyops.work import queue
-from safetyops.work.models import Assignment, AssignmentStatus, Label
+from safetyops.work.models import AssignmentStatus
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,10 @@ class _TTLCache:
                 self._data.clear()
             self._data[key] = (time.monotonic() + self.ttl, value)
 
+    def pop(self, key: Any) -> None:
+        with self._lock:
+            self._data.pop(key, None)
+
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
@@ -64,11 +68,17 @@ class _TTLCache:
 _rules_cache = _TTLCache(ttl=5.0)
 _eligible_cache = _TTLCache(ttl=5.0)
 _last_sweep: dict[int, float] = {}
+# (project id, labeler id) → queue.Cursor of their last pick. Short-lived, so that work that comes back
+# behind it (a lease another process swept, a higher-priority import) is seen again within seconds;
+# this process clears them at once when it returns a slot itself.
+_cursors = _TTLCache(ttl=5.0)
+# assignment id → (project id, labeler id) of the leases this process handed out, for their submit.
+_lease_owners = _TTLCache(ttl=24 * 3600.0)
 
 
 def clear_caches() -> None:
-    _rules_cache.clear()
-    _eligible_cache.clear()
+    for cache in (_rules_cache, _eligible_cache, _cursors, _lease_owners):
+        cache.clear()
     _last_sweep.clear()
 
 
@@ -118,8 +128,16 @@ def _maybe_sweep(engine: Engine, project_id: int) -> None:
     if now - _last_sweep.get(project_id, 0.0) < interval:
         return
     _last_sweep[project_id] = now
-    with write_transaction(engine) as conn:
-        queue.sweep_expired(conn, project_id)
+    with raw.transaction(engine) as db:
+        freed = queue.sweep_expired(db, project_id)
+    if freed:
+        _cursors.clear()  # the freed slots sit behind the labelers' cursors
+
+
+def _atomic_writes(engine: Engine) -> AbstractContextManager[raw.Db]:
+    """For the hot path's writes. PostgreSQL: autocommit, where each write is one self-contained
+    statement (one round trip); SQLite: one BEGIN IMMEDIATE transaction around the statements."""
+    return raw.transaction(engine) if is_sqlite(engine) else raw.lend(engine)
 
 
 def next_task(engine: Engine, principal: Principal, project_id: int) -> dict[str, Any] | None:
@@ -134,32 +152,39 @@ def next_task(engine: Engine, principal: Principal, project_id: int) -> dict[str
     want_gold = rules.gold_rate > 0 and random.random() < rules.gold_rate
     for attempt in range(3):
         try:
-            with write_transaction(engine) as conn:
-                leased = _lease_one(conn, project_id, who, rules.lease_minutes, want_gold)
-            return None if leased is None else _task_view(*leased, rules)
+            leased = _lease_one(engine, project_id, who, rules.lease_minutes, want_gold)
+            break
         except IntegrityError:
             # The same labeler raced itself to one item; the unique (item, labeler) key refused the
-            # second lease and the transaction rolled back. Try again.
+            # second lease (and its statement or transaction rolled back). Try again.
             if attempt == 2:
                 raise
-    return None
+    if leased is None:
+        return None
+    if leased.cursor is not None:
+        _cursors.put((project_id, who.labeler_id), leased.cursor)
+    _lease_owners.put(leased.assignment_id, (project_id, who.labeler_id))
+    return _task_view(leased, rules)
 
 
 def _lease_one(
-    conn: Any, project_id: int, who: queue.Eligibility, minutes: int, want_gold: bool
-) -> tuple[int, dict[str, Any], datetime] | None:
-    if want_gold:
-        item = queue.pick_gold(conn, project_id, who.labeler_id)
-        if item is not None:
-            assignment_id, expires = queue.insert_lease(conn, project_id, item["id"], who.labeler_id, minutes, True)
-            return assignment_id, item, expires
-    return queue.take_and_lease(conn, project_id, who, minutes)
+    engine: Engine, project_id: int, who: queue.Eligibility, minutes: int, want_gold: bool
+) -> queue.Leased | None:
+    with _atomic_writes(engine) as db:
+        if want_gold:
+            item = queue.pick_gold(db, project_id, who.labeler_id)
+            if item is not None:
+                assignment_id, expires = queue.insert_lease(db, project_id, item["id"], who.labeler_id, minutes, True)
+                return queue.Leased(assignment_id, item, expires, None)
+        cursor = _cursors.get((project_id, who.labeler_id))
+        return queue.take_and_lease(db, project_id, who, minutes, cursor)
 
 
-def _task_view(assignment_id: int, item: dict[str, Any], expires: datetime, rules: ProjectRules) -> dict[str, Any]:
+def _task_view(leased: queue.Leased, rules: ProjectRules) -> dict[str, Any]:
     """What a labeler sees: content and context, nothing that tells gold from regular work."""
+    item = leased.item
     return {
-        "assignment_id": assignment_id,
+        "assignment_id": leased.assignment_id,
         "item": {
             "text": item["content_text"],
             "media_url": item["media_url"],
@@ -169,20 +194,8 @@ def _task_view(assignment_id: int, item: dict[str, Any], expires: datetime, rule
             "context": item["context"],
         },
         "guideline_version": rules.guideline_version,
-        "lease_expires_at": expires.isoformat(),
+        "lease_expires_at": leased.expires.isoformat(),
     }
-
-
-def _load_assignment(engine: Engine, principal: Principal, assignment_id: int) -> Assignment:
-    with Session(engine) as session:
-        assignment = session.get(Assignment, assignment_id)
-    if assignment is None or principal.labeler_id is None or assignment.labeler_id != principal.labeler_id:
-        raise NotFound(f"no assignment {assignment_id} for you")
-    return assignment
-
-
-_LEASE = table(Assignment)
-_LABELS = table(Label)
 
 
 class LeaseRow(NamedTuple):
@@ -194,6 +207,7 @@ class LeaseRow(NamedTuple):
     is_gold: bool
 
 
+_LEASE_OWNER = raw.Statement("SELECT project_id, labeler_id FROM assignments WHERE id = :aid")
 _FIRST_SUBMIT = raw.Statement(
     "SELECT id, assignment_id, guideline_version, created_at FROM labels "
     "WHERE labeler_id = :labeler AND idempotency_key = :key"
@@ -202,69 +216,34 @@ _LEASE_ROW = raw.Statement(
     "SELECT id, project_id, item_id, labeler_id, status, is_gold FROM assignments WHERE id = :aid"
 )
 _CLOSE_LEASE = raw.Statement(
-    "UPDATE assignments SET status = 'submitted', finished_at = :now WHERE id = :aid AND status = 'leased'"
+    "UPDATE assignments SET status = 'submitted', finished_at = :now WHERE id = :aid AND status = :status"
 )
+_CLOSE_LIVE_LEASE = raw.Statement(
+    "UPDATE assignments SET status = 'submitted', finished_at = :now "
+    "WHERE id = :aid AND labeler_id = :l AND project_id = :p AND status = 'leased' RETURNING item_id, is_gold"
+)
+# The label records the guideline version in force, read in the same statement.
 _INSERT_LABEL = raw.Statement(
-    "INSERT INTO labels (project_id, item_id, labeler_id, assignment_id, is_gold, answer, time_spent_ms, "
-    "guideline_version, idempotency_key, created_at) VALUES (:p, :item, :l, :aid, :gold, {answer}, :ms, :gv, :key, "
-    ":now) RETURNING id"
+    "INSERT INTO labels (project_id, item_id, labeler_id, assignment_id, supersedes_id, is_gold, answer, "
+    "time_spent_ms, guideline_version, idempotency_key, created_at) "
+    "SELECT :p, :item, :l, :aid, :supersedes, :gold, {answer}, :ms, p.guideline_version, :key, :now "
+    "FROM projects p WHERE p.id = :p RETURNING id, guideline_version"
 )
 _INSERT_LABEL.postgresql = _INSERT_LABEL.postgresql.replace("{answer}", "CAST(%(answer)s AS JSONB)")
 _INSERT_LABEL.sqlite = _INSERT_LABEL.sqlite.replace("{answer}", ":answer")
-
-
-# PostgreSQL fast path of a submit on a live lease: close it, write the label and count it in one
-# round trip. Anything else (a retry, an expired lease, someone else's id) falls back to the general path.
+# PostgreSQL: a first submit on a live lease in one statement (one round trip): close the lease, write
+# the label and count it. Anything else (a retry, an expired lease) finds no live lease and falls back.
 _SUBMIT_LIVE_PG = raw.Statement(
     "WITH closed AS (UPDATE assignments SET status = 'submitted', finished_at = :now "
-    "WHERE id = :aid AND labeler_id = :l AND status = 'leased' RETURNING id, project_id, item_id, is_gold), "
+    "WHERE id = :aid AND labeler_id = :l AND project_id = :p AND status = 'leased' RETURNING id, item_id, is_gold), "
     "lab AS (INSERT INTO labels (project_id, item_id, labeler_id, assignment_id, is_gold, answer, time_spent_ms, "
     "guideline_version, idempotency_key, created_at) "
-    "SELECT c.project_id, c.item_id, :l, c.id, c.is_gold, CAST(:answer AS JSONB), :ms, p.guideline_version, :key, :now "
-    "FROM closed c JOIN projects p ON p.id = c.project_id RETURNING id, project_id, guideline_version), "
+    "SELECT :p, c.item_id, :l, c.id, c.is_gold, CAST(:answer AS JSONB), :ms, p.guideline_version, :key, :now "
+    "FROM closed c JOIN projects p ON p.id = :p RETURNING id, guideline_version), "
     "counted AS (UPDATE items SET label_count = items.label_count + 1 FROM closed c "
     "WHERE items.id = c.item_id AND NOT c.is_gold) "
-    "SELECT id, project_id, guideline_version FROM lab"
+    "SELECT id, guideline_version FROM lab"
 )
-
-
-def _submit_live_pg(
-    conn: Any, engine: Engine, labeler_id: int, assignment_id: int, answer: Any, key: str, ms: int
-) -> dict[str, Any] | None:
-    now = utcnow()
-    params = {"aid": assignment_id, "l": labeler_id, "answer": raw.bind_json(answer), "ms": ms, "key": key, "now": now}
-    row = raw.execute(conn, _SUBMIT_LIVE_PG, params).fetchone()
-    if row is None:
-        return None
-    rules = project_rules(engine, row[1])
-    problems = validate_answer(rules.taxonomy, answer, get_settings().max_answer_chars)
-    if problems:  # raising rolls the whole transaction back: nothing is stored
-        raise InvalidInput("the answer does not fit the project's taxonomy", problems)
-    return _receipt(row[0], assignment_id, row[2], now)
-
-
-def _receipt(label_id: int, assignment_id: int | None, guideline_version: str, created_at: Any) -> dict[str, Any]:
-    return {
-        "label_id": int(label_id),
-        "assignment_id": assignment_id,
-        "guideline_version": guideline_version,
-        "created_at": raw.read_time(created_at).isoformat(),
-    }
-
-
-def _first_submit(conn: Any, labeler_id: int, key: str, assignment_id: int | None) -> dict[str, Any] | None:
-    """The stored result of an earlier submit with this idempotency key, if any."""
-    row = raw.execute(conn, _FIRST_SUBMIT, {"labeler": labeler_id, "key": key}).fetchone()
-    if row is None:
-        return None
-    if assignment_id is not None and row[1] != assignment_id:
-        raise Conflict(f"idempotency key already used for assignment {row[1]}")
-    return _receipt(*row)
-
-
-def _lease_row(conn: Any, assignment_id: int) -> LeaseRow | None:
-    row = raw.execute(conn, _LEASE_ROW, {"aid": assignment_id}).fetchone()
-    return None if row is None else LeaseRow(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
 
 
 def submit(
@@ -279,91 +258,181 @@ def submit(
     labeler_id = principal.labeler_id
     if labeler_id is None:
         raise Forbidden("only labelers submit labels")
+    label = _Submitted(labeler_id, assignment_id, answer, idempotency_key, time_spent_ms)
     try:
-        with write_transaction(engine) as conn:
-            if raw.is_pg(conn):
-                done = _submit_live_pg(conn, engine, labeler_id, assignment_id, answer, idempotency_key, time_spent_ms)
-                if done is not None:
-                    return done
-            first = _first_submit(conn, labeler_id, idempotency_key, assignment_id)
-            if first is not None:
-                return first
-            lease = _lease_row(conn, assignment_id)
-            if lease is None or lease.labeler_id != labeler_id:
-                raise NotFound(f"no assignment {assignment_id} for you")
-            rules = project_rules(engine, lease.project_id)
-            problems = validate_answer(rules.taxonomy, answer, get_settings().max_answer_chars)
-            if problems:
-                raise InvalidInput("the answer does not fit the project's taxonomy", problems)
-            _close_assignment(conn, lease)
-            created_at = utcnow()
-            params = {
-                "p": lease.project_id,
-                "item": lease.item_id,
-                "l": labeler_id,
-                "aid": assignment_id,
-                "gold": lease.is_gold,
-                "answer": raw.bind_json(answer),
-                "ms": time_spent_ms,
-                "gv": rules.guideline_version,
-                "key": idempotency_key,
-                "now": raw.bind_time(conn, created_at),
-            }
-            label_id = raw.execute(conn, _INSERT_LABEL, params).fetchone()[0]
-            if not lease.is_gold:
-                queue.count_label(conn, lease.item_id)
+        return _submit_live(engine, label) or _submit_any(engine, label)
     except IntegrityError:
-        with engine.connect() as conn:
-            first = _first_submit(conn, labeler_id, idempotency_key, assignment_id)
+        with raw.lend(engine) as db:
+            first = _first_submit(db, labeler_id, idempotency_key, assignment_id)
         if first is not None:  # a concurrent retry of the same submit won the race
             return first
         raise Conflict(f"assignment {assignment_id} already has a label") from None
-    return _receipt(label_id, assignment_id, rules.guideline_version, created_at)
 
 
-def _close_assignment(conn: Any, lease: LeaseRow) -> None:
+class _Submitted(NamedTuple):
+    labeler_id: int
+    assignment_id: int
+    answer: Any
+    key: str
+    ms: int
+
+
+def _submit_live(engine: Engine, label: _Submitted) -> dict[str, Any] | None:
+    """The common case, a first submit on a live lease: the owner and the answer are checked before
+    anything is written, then one short write. None when the lease is not live (retry, expiry)."""
+    project_id = _lease_project(engine, label.labeler_id, label.assignment_id)
+    rules = project_rules(engine, project_id)
+    try:
+        _check_answer(rules, label)
+    except InvalidInput:
+        with raw.lend(engine) as db:  # a retry of an accepted submit still gets its first receipt
+            first = _first_submit(db, label.labeler_id, label.key, label.assignment_id)
+        if first is None:
+            raise
+        return first
+    now = utcnow()
+    params = {
+        "p": project_id,
+        "aid": label.assignment_id,
+        "l": label.labeler_id,
+        "answer": raw.bind_json(label.answer),
+        "ms": label.ms,
+        "key": label.key,
+    }
+    with _atomic_writes(engine) as db:
+        params["now"] = db.time(now)
+        row = db.execute(_SUBMIT_LIVE_PG, params).fetchone() if db.pg else _submit_live_sqlite(db, params)
+    if row is None:
+        return None
+    _lease_owners.pop(label.assignment_id)
+    return _receipt(row[0], label.assignment_id, row[1], now)
+
+
+def _submit_live_sqlite(db: raw.Db, params: dict[str, Any]) -> Any:
+    closed = db.execute(_CLOSE_LIVE_LEASE, params).fetchone()
+    if closed is None:
+        return None
+    item_id, is_gold = closed
+    row = db.execute(_INSERT_LABEL, {**params, "item": item_id, "gold": is_gold, "supersedes": None}).fetchone()
+    if not is_gold:
+        queue.count_label(db, item_id)
+    return row
+
+
+def _lease_project(engine: Engine, labeler_id: int, assignment_id: int) -> int:
+    """The project of a lease of this labeler (NotFound for anyone else's): from this process's own
+    leases, else one indexed read."""
+    owner = _lease_owners.get(assignment_id)
+    if owner is None:
+        with raw.lend(engine) as db:
+            owner = db.execute(_LEASE_OWNER, {"aid": assignment_id}).fetchone()
+    if owner is None or owner[1] != labeler_id:
+        raise NotFound(f"no assignment {assignment_id} for you")
+    return int(owner[0])
+
+
+def _check_answer(rules: ProjectRules, label: _Submitted) -> None:
+    problems = validate_answer(rules.taxonomy, label.answer, get_settings().max_answer_chars)
+    if problems:
+        raise InvalidInput("the answer does not fit the project's taxonomy", problems)
+
+
+def _receipt(label_id: int, assignment_id: int | None, guideline_version: str, created_at: Any) -> dict[str, Any]:
+    return {
+        "label_id": int(label_id),
+        "assignment_id": assignment_id,
+        "guideline_version": guideline_version,
+        "created_at": raw.read_time(created_at).isoformat(),
+    }
+
+
+def _first_submit(db: raw.Db, labeler_id: int, key: str, assignment_id: int | None) -> dict[str, Any] | None:
+    """The stored result of an earlier submit with this idempotency key, if any."""
+    row = db.execute(_FIRST_SUBMIT, {"labeler": labeler_id, "key": key}).fetchone()
+    if row is None:
+        return None
+    if assignment_id is not None and row[1] != assignment_id:
+        raise Conflict(f"idempotency key already used for assignment {row[1]}")
+    return _receipt(*row)
+
+
+def _lease_row(db: raw.Db, assignment_id: int) -> LeaseRow | None:
+    row = db.execute(_LEASE_ROW, {"aid": assignment_id}).fetchone()
+    return None if row is None else LeaseRow(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
+
+
+def _submit_any(engine: Engine, label: _Submitted) -> dict[str, Any]:
+    """Any other submit: a retry (the first receipt again), or a late one on an expired lease."""
+    with raw.transaction(engine) as db:
+        first = _first_submit(db, label.labeler_id, label.key, label.assignment_id)
+        if first is not None:
+            return first
+        lease = _lease_row(db, label.assignment_id)
+        if lease is None or lease.labeler_id != label.labeler_id:
+            raise NotFound(f"no assignment {label.assignment_id} for you")
+        rules = project_rules(engine, lease.project_id)
+        _check_answer(rules, label)
+        _close_assignment(db, lease)
+        created_at = utcnow()
+        params = {
+            "p": lease.project_id,
+            "item": lease.item_id,
+            "l": label.labeler_id,
+            "aid": label.assignment_id,
+            "supersedes": None,
+            "gold": lease.is_gold,
+            "answer": raw.bind_json(label.answer),
+            "ms": label.ms,
+            "key": label.key,
+            "now": db.time(created_at),
+        }
+        label_id, guideline_version = db.execute(_INSERT_LABEL, params).fetchone()
+        if not lease.is_gold:
+            queue.count_label(db, lease.item_id)
+    return _receipt(label_id, label.assignment_id, guideline_version, created_at)
+
+
+def _close_assignment(db: raw.Db, lease: LeaseRow) -> None:
     """Mark the lease submitted; a swept (expired) lease is accepted only if the item still needs a label."""
-    done = {"status": AssignmentStatus.SUBMITTED.value, "finished_at": utcnow()}
+    now = db.time(utcnow())
     if lease.status == AssignmentStatus.LEASED.value:
-        live = raw.execute(conn, _CLOSE_LEASE, {"aid": lease.id, "now": raw.bind_time(conn, utcnow())})
+        live = db.execute(_CLOSE_LEASE, {"aid": lease.id, "now": now, "status": AssignmentStatus.LEASED.value})
         if live.rowcount == 1:
             return
-        current = _lease_row(conn, lease.id)
+        current = _lease_row(db, lease.id)
         assert current is not None
         lease = current
     if lease.status != AssignmentStatus.EXPIRED.value:
         raise Conflict(f"assignment {lease.id} is {lease.status}; a correction is a new label, not a resubmit")
-    if not lease.is_gold and not queue.take_slot_if_needed(conn, lease.item_id):
+    if not lease.is_gold and not queue.take_slot_if_needed(db, lease.item_id):
         raise Gone(f"the lease of assignment {lease.id} expired and the item has all the labels it needs")
-    conn.execute(
-        _LEASE.update().where(_LEASE.c.id == lease.id, _LEASE.c.status == AssignmentStatus.EXPIRED.value),
-        done,
-    )
+    db.execute(_CLOSE_LEASE, {"aid": lease.id, "now": now, "status": AssignmentStatus.EXPIRED.value})
+
+
+_GIVE_BACK = raw.Statement(
+    "UPDATE assignments SET status = :new, finished_at = :now, skip_reason = :reason WHERE id = :aid AND status = :old"
+)
 
 
 def give_back(engine: Engine, principal: Principal, assignment_id: int, reason: str | None, skip: bool) -> None:
     """Skip (with a reason) or release a lease: the slot goes back to the queue for someone else."""
-    assignment = _load_assignment(engine, principal, assignment_id)
     status = AssignmentStatus.SKIPPED if skip else AssignmentStatus.RELEASED
-    with write_transaction(engine) as conn:
-        changed = conn.execute(
-            _LEASE.update()
-            .where(_LEASE.c.id == assignment.id, _LEASE.c.status == AssignmentStatus.LEASED.value)
-            .values(status=status.value, finished_at=utcnow(), skip_reason=reason)
-        )
-        if changed.rowcount == 1:
-            if not assignment.is_gold:
-                queue.return_slot(conn, assignment.item_id)
-            return
-        current = conn.execute(select(_LEASE.c.status).where(_LEASE.c.id == assignment.id)).scalar_one()
-        if current == AssignmentStatus.EXPIRED.value:
-            conn.execute(
-                _LEASE.update()
-                .where(_LEASE.c.id == assignment.id)
-                .values(status=status.value, finished_at=utcnow(), skip_reason=reason)
-            )
-            return
-        raise Conflict(f"assignment {assignment_id} is {current}; only a live lease can be given back")
+    with raw.transaction(engine) as db:
+        lease = _lease_row(db, assignment_id)
+        if lease is None or principal.labeler_id is None or lease.labeler_id != principal.labeler_id:
+            raise NotFound(f"no assignment {assignment_id} for you")
+        params = {"aid": assignment_id, "new": status.value, "now": db.time(utcnow()), "reason": reason}
+        if lease.status == AssignmentStatus.LEASED.value:
+            if db.execute(_GIVE_BACK, {**params, "old": lease.status}).rowcount == 1 and not lease.is_gold:
+                queue.return_slot(db, lease.item_id)
+        elif lease.status == AssignmentStatus.EXPIRED.value:  # its slot came back when it expired
+            db.execute(_GIVE_BACK, {**params, "old": lease.status})
+        else:
+            raise Conflict(f"assignment {assignment_id} is {lease.status}; only a live lease can be given back")
+    _cursors.clear()  # the slot sits behind the labelers' cursors
+
+
+_ORIGINAL = raw.Statement("SELECT project_id, item_id, labeler_id, is_gold FROM labels WHERE id = :id")
 
 
 def correct_label(
@@ -372,42 +441,36 @@ def correct_label(
     """A labeler corrects their own label: a new event that supersedes it (the first stays)."""
     if principal.labeler_id is None:
         raise Forbidden("only labelers correct their labels")
-    with write_transaction(engine) as conn:
-        first = _first_submit(conn, principal.labeler_id, idempotency_key, None)
+    label = _Submitted(principal.labeler_id, 0, answer, idempotency_key, 0)
+    with raw.transaction(engine) as db:
+        first = _first_submit(db, principal.labeler_id, idempotency_key, None)
         if first is not None:
             return first
-        original = conn.execute(select(_LABELS).where(_LABELS.c.id == label_id)).first()
-        if original is None or original.labeler_id != principal.labeler_id:
+        original = db.execute(_ORIGINAL, {"id": label_id}).fetchone()
+        if original is None or original[2] != principal.labeler_id:
             raise NotFound(f"no label {label_id} for you")
-        rules = project_rules(engine, original.project_id)
-        problems = validate_answer(rules.taxonomy, answer, get_settings().max_answer_chars)
-        if problems:
-            raise InvalidInput("the answer does not fit the project's taxonomy", problems)
+        project_id, item_id, _, is_gold = original
+        _check_answer(project_rules(engine, project_id), label)
         created_at = utcnow()
-        new_id = conn.execute(
-            insert(_LABELS).returning(_LABELS.c.id),
-            {
-                "project_id": original.project_id,
-                "item_id": original.item_id,
-                "labeler_id": original.labeler_id,
-                "supersedes_id": original.id,
-                "is_gold": original.is_gold,
-                "answer": answer,
-                "time_spent_ms": 0,
-                "guideline_version": rules.guideline_version,
-                "idempotency_key": idempotency_key,
-                "created_at": created_at,
-            },
-        ).scalar_one()
-    return {
-        "label_id": int(new_id),
-        "assignment_id": None,
-        "guideline_version": rules.guideline_version,
-        "created_at": created_at.isoformat(),
-    }
+        params = {
+            "p": project_id,
+            "item": item_id,
+            "l": principal.labeler_id,
+            "aid": None,
+            "supersedes": label_id,
+            "gold": is_gold,
+            "answer": raw.bind_json(answer),
+            "ms": 0,
+            "key": idempotency_key,
+            "now": db.time(created_at),
+        }
+        new_id, guideline_version = db.execute(_INSERT_LABEL, params).fetchone()
+    return _receipt(new_id, None, guideline_version, created_at)
 
 
 def expire_now(engine: Engine, project_id: int) -> int:
     """Sweep a project's expired leases immediately (CLI and tests); returns slots freed."""
-    with write_transaction(engine) as conn:
-        return queue.sweep_expired(conn, project_id)
+    with raw.transaction(engine) as db:
+        freed = queue.sweep_expired(db, project_id)
+    _cursors.clear()
+    return freed
