@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from safetyops.db.engine import make_engine
 from safetyops.db.migrate import current_revision, upgrade
@@ -23,4 +23,37 @@ def test_upgrade_matches_models(db_url: str) -> None:
     assert diff == []
     names = {i["name"] for i in inspect(engine).get_indexes("items")}
     assert "ix_items_queue" in names
+    engine.dispose()
+
+
+def test_queue_writes_keep_their_partial_indexes_and_lose_the_project_checks(db_url: str) -> None:
+    """0006: SQLite's table rebuild keeps the partial indexes of assignments and labels; leases and labels
+    carry no per-row project check; a labeler's live leases have their own partial index."""
+    engine = make_engine(db_url, pool_size=1)
+    upgrade(engine)
+    inspector = inspect(engine)
+    for table in ("assignments", "labels"):
+        assert "projects" not in {fk["referred_table"] for fk in inspector.get_foreign_keys(table)}
+    assert {fk["referred_table"] for fk in inspector.get_foreign_keys("labels")} == {
+        "items",
+        "labelers",
+        "assignments",
+        "labels",
+    }
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            sql = "SELECT name, sql FROM sqlite_master WHERE tbl_name IN ('assignments', 'labels') AND type = 'index'"
+        else:
+            sql = (
+                "SELECT indexname, indexdef FROM pg_indexes "
+                "WHERE tablename IN ('assignments', 'labels') AND schemaname = current_schema()"
+            )
+        indexes = {name: definition or "" for name, definition in conn.execute(text(sql)).all()}
+    for name, condition in (
+        ("ix_assignments_labeler_live", "'leased'"),
+        ("ix_assignments_live", "'leased'"),
+        ("uq_labels_item_labeler_original", "supersedes_id IS NULL"),
+    ):
+        assert "WHERE" in indexes[name] and condition in indexes[name], indexes[name]
+    assert "ix_assignments_labeler" not in indexes
     engine.dispose()

@@ -33,11 +33,18 @@ class Assignment(Base):
             postgresql_where=text("status = 'leased'"),
             sqlite_where=text("status = 'leased'"),
         ),
-        Index("ix_assignments_labeler", "labeler_id", "status"),
+        Index(
+            "ix_assignments_labeler_live",
+            "labeler_id",
+            "project_id",
+            postgresql_where=text("status = 'leased'"),
+            sqlite_where=text("status = 'leased'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    # Its item's project, written by the queue's own statements: no foreign key (a per-row check).
+    project_id: Mapped[int] = mapped_column()
     item_id: Mapped[int] = mapped_column(BigId, ForeignKey("items.id"))
     labeler_id: Mapped[int] = mapped_column(ForeignKey("labelers.id"))
     is_gold: Mapped[bool] = mapped_column(default=False)
@@ -68,7 +75,8 @@ class Label(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    # Its item's project, written by the queue's own statements: no foreign key (a per-row check).
+    project_id: Mapped[int] = mapped_column()
     item_id: Mapped[int] = mapped_column(BigId, ForeignKey("items.id"))
     labeler_id: Mapped[int] = mapped_column(ForeignKey("labelers.id"))
     assignment_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("assignments.id"))

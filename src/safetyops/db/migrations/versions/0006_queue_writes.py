@@ -1,0 +1,79 @@
+"""queue writes: a labeler's live leases in a partial index; no per-row project checks on leases and labels
+
+`ix_assignments_labeler (labeler_id, status)` took an entry for every lease ever made and a new one each
+time a lease changed status; what is read through it is a labeler's live leases. It becomes
+`ix_assignments_labeler_live (labeler_id, project_id) WHERE status = 'leased'`: a submit removes the
+lease from it instead of adding an entry. `assignments.project_id` and `labels.project_id` are copies of
+their item's project, written only by the queue's own statements; their foreign keys cost PostgreSQL a
+trigger per row on every lease and label. Projects are never deleted.
+
+Revision ID: 0006_queue_writes
+Revises: 0001
+Create Date: 2026-11-30 10:30:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006_queue_writes"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+_LEASED = sa.text("status = 'leased'")
+_ORIGINAL = sa.text("supersedes_id IS NULL")
+
+
+def _sqlite() -> bool:
+    return op.get_bind().dialect.name == "sqlite"
+
+
+def _partial_indexes(create: bool) -> None:
+    """SQLite rebuilds a table to change its foreign keys and cannot carry partial indexes over: they are
+    dropped before and made again after."""
+    if create:
+        op.create_index("ix_assignments_live", "assignments", ["project_id", "expires_at"], sqlite_where=_LEASED)
+        op.create_index(
+            "uq_labels_item_labeler_original", "labels", ["item_id", "labeler_id"], unique=True, sqlite_where=_ORIGINAL
+        )
+    else:
+        op.drop_index("ix_assignments_live", table_name="assignments")
+        op.drop_index("uq_labels_item_labeler_original", table_name="labels")
+
+
+def _foreign_keys(create: bool) -> None:
+    for table in ("assignments", "labels"):
+        name = f"fk_{table}_project_id_projects"
+        with op.batch_alter_table(table) as batch_op:
+            if create:
+                batch_op.create_foreign_key(name, "projects", ["project_id"], ["id"])
+            else:
+                batch_op.drop_constraint(name, type_="foreignkey")
+
+
+def upgrade() -> None:
+    op.drop_index("ix_assignments_labeler", table_name="assignments")
+    if _sqlite():
+        _partial_indexes(create=False)
+    _foreign_keys(create=False)
+    if _sqlite():
+        _partial_indexes(create=True)
+    op.create_index(
+        "ix_assignments_labeler_live",
+        "assignments",
+        ["labeler_id", "project_id"],
+        postgresql_where=_LEASED,
+        sqlite_where=_LEASED,
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_assignments_labeler_live", table_name="assignments")
+    if _sqlite():
+        _partial_indexes(create=False)
+    _foreign_keys(create=True)
+    if _sqlite():
+        _partial_indexes(create=True)
+    op.create_index("ix_assignments_labeler", "assignments", ["labeler_id", "status"])
