@@ -13,7 +13,8 @@ import orjson
 import pyarrow.parquet as pq
 import pytest
 import typer
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import null as sql_null
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -21,6 +22,7 @@ from safetyops.delivery import export as export_module
 from safetyops.delivery.cli import export_command
 from safetyops.delivery.export import TABLE_COLUMNS, export_items, status_of, write_export
 from safetyops.errors import InvalidInput, NotFound
+from safetyops.projects.imports import import_items
 from safetyops.projects.models import Item, Project
 from safetyops.work.models import Assignment, Label
 from safetyops.workforce.models import Labeler, Vendor
@@ -287,3 +289,125 @@ def test_cli_errors_exit_without_traceback(engine: Engine, tmp_path: Path) -> No
     assert result.exit_code == 1 and "no project 'nope'" in result.stderr
     result = CliRunner().invoke(_cli(), ["export", "--help"])
     assert "safetyops export --project" in result.output
+
+
+HOSTILE = (
+    "a \"quoted\" </script><script>alert('x')</script> \\ back\\slash \u2028 \U0001f642 বাংলা 中文 \x01\x1f\x7f\t\r\n end"
+)
+
+
+def _reference_jsonl(engine: Engine, project_id: int) -> bytes:
+    """The JSONL export as Python wrote it before the database did: orjson over the merged rows."""
+    fragment = orjson.Fragment
+    out: list[bytes] = []
+    with engine.connect() as conn, conn.begin():
+        overlap = conn.scalar(select(Project.overlap).where(Project.id == project_id))
+        for item, labels in export_module._pairs(conn, project_id, 1000):
+            context, metadata = export_module._json_or_none(item[9]), export_module._json_or_none(item[10])
+            obj = {
+                "item_id": item[0],
+                "external_id": item[1],
+                "text": item[2],
+                "media_url": item[3],
+                "media_type": item[4],
+                "market": item[5],
+                "language": item[6],
+                "source": item[7],
+                "priority": item[8],
+                "context": None if context is None else fragment(context),
+                "metadata": None if metadata is None else fragment(metadata),
+                "is_gold": bool(item[11]),
+                "batch_id": item[12],
+                "status": status_of(item[11], item[13], item[14], overlap),
+                "label_count": item[14],
+                "labels": [
+                    {
+                        "label_id": lab[1],
+                        "labeler_id": lab[2],
+                        "answer": fragment(lab[3]),
+                        "time_spent_ms": lab[4],
+                        "guideline_version": lab[5],
+                        "created_at": lab[6],
+                        "supersedes_id": lab[7],
+                    }
+                    for lab in labels
+                ],
+            }
+            out.append(orjson.dumps(obj, option=orjson.OPT_APPEND_NEWLINE))
+    return b"".join(out)
+
+
+def _hostile_world(engine: Engine, tmp_path: Path) -> int:
+    """build_world plus: imported items (with a batch), a gold item, SQL NULL and JSON null columns, and
+    hostile text everywhere a string goes."""
+    w = build_world(engine)
+    project_id: int = w["project"]
+    rows = [
+        {"external_id": 'imp-1 "q" </script>', "text": HOSTILE, "context": [{"role": "user", "text": HOSTILE}]},
+        {
+            "external_id": "imp-2 \U0001f642",
+            "media_url": "https://cdn.example/a.mp4",
+            "media_type": "video",
+            "market": "BD",
+            "language": "bn",
+            "source": 'src \\ "x"',
+            "priority": -7,
+            "metadata": {"ключ": "значение", "n": [1, 2.5, -3e-7, 12345678901234567890], "ok": True, "no": None},
+        },
+    ]
+    import_items(engine, project_id, write_jsonl_rows(tmp_path / "hostile.jsonl", rows))
+    with Session(engine) as s:
+        labeler = s.scalars(select(Labeler).where(Labeler.id == w["a"])).one()
+        gold = Item(project_id=project_id, external_id="gold-1", content_text="gold", is_gold=True, open_slots=0)
+        nulls = Item(project_id=project_id, external_id="nulls", media_url="u", context=None, metadata_=None)
+        s.add_all([gold, nulls])
+        s.flush()
+        s.execute(update(Item).where(Item.id == nulls.id).values(context=sql_null(), metadata_=sql_null()))
+        s.add(
+            Label(
+                project_id=project_id,
+                item_id=gold.id,
+                labeler_id=labeler.id,
+                answer={"abuse": "yes", "note": HOSTILE},
+                time_spent_ms=0,
+                guideline_version='1.3 "beta" \\',
+                idempotency_key="gold-k",
+                created_at=datetime(2026, 11, 2, 9, 30, 0, 123456, tzinfo=UTC),
+            )
+        )
+        s.execute(update(Item).where(Item.id == gold.id).values(label_count=1))
+        s.commit()
+    return project_id
+
+
+def test_jsonl_from_the_database_is_byte_identical_to_the_python_reference(engine: Engine, tmp_path: Path) -> None:
+    project_id = _hostile_world(engine, tmp_path)
+    exported = b"".join(export_items(engine, project_id, "jsonl", fetch_rows=2))
+    assert exported == _reference_jsonl(engine, project_id)
+    rows = [orjson.loads(line) for line in exported.splitlines()]
+    assert [r["external_id"] for r in rows][-4:] == ['imp-1 "q" </script>', "imp-2 \U0001f642", "gold-1", "nulls"]
+    imported, media, gold, nulls = rows[-4:]
+    assert imported["text"] == HOSTILE and imported["context"] == [{"role": "user", "text": HOSTILE}]
+    assert imported["batch_id"] is not None and media["priority"] == -7 and media["metadata"]["ключ"] == "значение"
+    assert gold["is_gold"] is True and gold["labels"][0]["answer"]["note"] == HOSTILE
+    assert gold["labels"][0]["created_at"] == "2026-11-02T09:30:00.123456+00:00"
+    assert nulls["context"] is None and nulls["metadata"] is None and nulls["text"] is None
+    assert b"\n" not in exported.replace(b"}\n", b"}")  # one line per item: raw newlines are escaped
+
+
+def test_jsonl_of_an_empty_project_is_empty(engine: Engine) -> None:
+    project_id = make_empty_project(engine)
+    assert b"".join(export_items(engine, project_id, "jsonl")) == b""
+
+
+def write_jsonl_rows(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    return path
+
+
+def make_empty_project(engine: Engine) -> int:
+    with Session(engine) as s:
+        project = Project(name="empty-jsonl", taxonomy=TAXONOMY)
+        s.add(project)
+        s.commit()
+        return project.id

@@ -1,0 +1,151 @@
+"""JSONL export lines written by the database: one text per item, so Python only streams bytes.
+
+Each line is byte for byte what `orjson.dumps` makes of the export object (see `export._jsonl`, the
+reference the tests compare with): compact, keys in the same order, the same string escapes (SQLite's
+`json_quote` and PostgreSQL's `to_json` escape exactly `"`, `\\` and the control characters, with the same
+short forms and lower-case hex), and the stored JSON columns embedded as the database returns them as
+text, never parsed. Building the text in the database saves the per-row Python objects: on SQLite it
+runs in C, on PostgreSQL on the server's core while Python writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+Column = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class _Dialect:
+    """How one database writes a column as JSON text (null for SQL NULL)."""
+
+    string: Column
+    number: Column
+    stored_json: Column
+    time: Column
+
+
+_SQLITE = _Dialect(
+    string=lambda c: f"json_quote({c})",
+    number=lambda c: f"coalesce({c}, 'null')",
+    stored_json=lambda c: f"coalesce({c}, 'null')",
+    # SQLAlchemy stores 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC) in SQLite; see export._iso_utc.
+    time=lambda c: f"'\"' || replace({c}, ' ', 'T') || '+00:00\"'",
+)
+_POSTGRESQL = _Dialect(
+    string=lambda c: f"coalesce(to_json({c})::text, 'null')",
+    number=lambda c: f"coalesce({c}::text, 'null')",
+    stored_json=lambda c: f"coalesce({c}::text, 'null')",
+    time=lambda c: f"'\"' || to_char(timezone('UTC', {c}), 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"') || '\"'",
+)
+
+
+def _object(fields: list[tuple[str, str]]) -> str:
+    """SQL concatenating `{"key":value,...}` from (key, SQL giving the value's JSON text) pairs."""
+    parts = [f"'{'{' if n == 0 else ','}\"{key}\":' || {value}" for n, (key, value) in enumerate(fields)]
+    return " || ".join(parts)
+
+
+def _label_sql(d: _Dialect) -> str:
+    return (
+        _object(
+            [
+                ("label_id", "l.id"),
+                ("labeler_id", "l.labeler_id"),
+                ("answer", d.stored_json("l.answer")),
+                ("time_spent_ms", "l.time_spent_ms"),
+                ("guideline_version", d.string("l.guideline_version")),
+                ("created_at", d.time("l.created_at")),
+                ("supersedes_id", d.number("l.supersedes_id")),
+            ]
+        )
+        + " || '}'"
+    )
+
+
+def _labels_sql(d: _Dialect, project: str) -> str:
+    """The item's labels in id order, as the comma-separated objects of a JSON list ('' for none)."""
+    where = f"l.project_id = {project} AND l.item_id = i.id"
+    if d is _SQLITE:  # group_concat keeps the order of an ordered subquery
+        inner = f"SELECT {_label_sql(d)} AS lab FROM labels l WHERE {where} ORDER BY l.id"
+        return f"coalesce((SELECT group_concat(lab, ',') FROM ({inner})), '')"
+    return f"coalesce((SELECT string_agg({_label_sql(d)}, ',' ORDER BY l.id) FROM labels l WHERE {where}), '')"
+
+
+def _status_sql(overlap: str) -> str:
+    """export.status_of, in SQL."""
+    return (
+        f"CASE WHEN i.label_count >= {overlap} THEN '\"done\"' "
+        f"WHEN i.label_count > 0 OR (NOT i.is_gold AND i.open_slots < {overlap} - i.label_count) "
+        "THEN '\"in_progress\"' ELSE '\"open\"' END"
+    )
+
+
+def _line_sql(d: _Dialect, project: str, overlap: str) -> str:
+    """One JSON line per item of the project; `project` and `overlap` are SQL (placeholders or numbers)."""
+    item = _object(
+        [
+            ("item_id", "i.id"),
+            ("external_id", d.string("i.external_id")),
+            ("text", d.string("i.content_text")),
+            ("media_url", d.string("i.media_url")),
+            ("media_type", d.string("i.media_type")),
+            ("market", d.string("i.market")),
+            ("language", d.string("i.language")),
+            ("source", d.string("i.source")),
+            ("priority", "i.priority"),
+            ("context", d.stored_json("i.context")),
+            ("metadata", d.stored_json("i.metadata")),
+            ("is_gold", "CASE WHEN i.is_gold THEN 'true' ELSE 'false' END"),
+            ("batch_id", d.number("i.batch_id")),
+            ("status", _status_sql(overlap)),
+            ("label_count", "i.label_count"),
+        ]
+    )
+    line = f"{item} || ',\"labels\":[' || {_labels_sql(d, project)} || ']}}'"
+    if d is _SQLITE:
+        line = f"CAST({line} AS BLOB)"  # bytes: nothing to decode and encode again
+    return f"SELECT {line} FROM items i WHERE i.project_id = {project} ORDER BY i.id"
+
+
+def _sqlite_lines(conn: Connection, project_id: int, overlap: int, fetch_rows: int) -> Iterator[bytes]:
+    driver: Any = conn.connection.driver_connection
+    cursor = driver.cursor()
+    try:
+        sql = _line_sql(_SQLITE, project=":project", overlap=":overlap")
+        cursor.execute(sql, {"project": project_id, "overlap": overlap})
+        while rows := cursor.fetchmany(fetch_rows):
+            for row in rows:
+                yield row[0] + b"\n"
+    finally:
+        cursor.close()
+
+
+# COPY's CSV format with control characters as delimiter and quote writes each line as it is: a JSON
+# text never holds a raw control character (they are all escaped), so nothing needs quoting.
+_COPY_OPTIONS = "(FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')"
+
+
+def _postgresql_lines(conn: Connection, project_id: int, overlap: int) -> Iterator[bytes]:
+    """COPY … TO STDOUT streams the lines while the server builds the next ones (a cursor waits for
+    each fetch). COPY takes no parameters: the two numbers are written in as integers."""
+    cursor: Any = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    # The estimated cost of the per-item label lookups crosses jit_above_cost, and compiling the
+    # query took 0.56 s of a 2.4 s export of 100,000 items for nothing.
+    cursor.execute("SET LOCAL jit = off")
+    sql = _line_sql(_POSTGRESQL, project=str(int(project_id)), overlap=str(int(overlap)))
+    with cursor.copy(f"COPY ({sql}) TO STDOUT {_COPY_OPTIONS}") as copy:
+        for data in copy:
+            yield bytes(data)
+
+
+def jsonl_lines(conn: Connection, project_id: int, overlap: int, fetch_rows: int) -> Iterator[bytes]:
+    """The export's lines, each ending in a newline, in item id order; read in the caller's transaction
+    (one statement, so one snapshot)."""
+    if conn.dialect.name == "sqlite":
+        return _sqlite_lines(conn, project_id, overlap, fetch_rows)
+    return _postgresql_lines(conn, project_id, overlap)
