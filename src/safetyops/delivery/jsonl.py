@@ -73,7 +73,8 @@ def _labels_sql(d: _Dialect, project: str) -> str:
     if d is _SQLITE:  # group_concat keeps the order of an ordered subquery
         inner = f"SELECT {_label_sql(d)} AS lab FROM labels l WHERE {where} ORDER BY l.id"
         return f"coalesce((SELECT group_concat(lab, ',') FROM ({inner})), '')"
-    return f"coalesce((SELECT string_agg({_label_sql(d)}, ',' ORDER BY l.id) FROM labels l WHERE {where}), '')"
+    # An ARRAY sublink, not string_agg: the aggregate's set-up per item doubled the query's time.
+    return f"array_to_string(ARRAY(SELECT {_label_sql(d)} FROM labels l WHERE {where} ORDER BY l.id), ',')"
 
 
 def _status_sql(overlap: str) -> str:
