@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from safetyops.delivery import export as export_module
+from safetyops.delivery import jsonl as jsonl_module
 from safetyops.delivery.cli import export_command
 from safetyops.delivery.export import TABLE_COLUMNS, export_items, status_of, write_export
 from safetyops.errors import InvalidInput, NotFound
@@ -411,3 +413,52 @@ def make_empty_project(engine: Engine) -> int:
         s.add(project)
         s.commit()
         return project.id
+
+
+def test_postgresql_reads_a_big_project_with_two_connections_in_the_same_bytes(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Runs of 2 ids alternate between the caller's connection and a helper's, both on one snapshot."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    project_id = _hostile_world(engine, tmp_path)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(Item),
+            [
+                {"project_id": project_id, "external_id": f"bulk-{i}", "content_text": f"t{i}", "created_at": T0}
+                for i in range(3_000)
+            ],
+        )
+    monkeypatch.setattr(jsonl_module, "RUN_IDS", 2)
+    monkeypatch.setattr(jsonl_module, "_HELPER_BATCH", 7)
+    helpers: list[Any] = []
+    real_helper = jsonl_module._Helper
+
+    def spy(*args: Any) -> Any:
+        helpers.append(real_helper(*args))
+        return helpers[-1]
+
+    monkeypatch.setattr(jsonl_module, "_Helper", spy)
+    exported = b"".join(export_items(engine, project_id, "jsonl"))
+    assert helpers and exported == _reference_jsonl(engine, project_id)
+    assert len(exported.splitlines()) == 3_000 + 7
+
+
+def test_an_abandoned_two_connection_export_stops_its_helper(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    w = build_world(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(Item),
+            [{"project_id": w["project"], "external_id": f"b-{i}", "content_text": "x" * 500} for i in range(20_000)],
+        )
+    monkeypatch.setattr(export_module, "CHUNK_BYTES", 64 * 1024)
+    monkeypatch.setattr(jsonl_module, "RUN_IDS", 10)
+    for _ in range(engine.pool.size() + 3):  # type: ignore[attr-defined]
+        chunks = export_items(engine, w["project"], "jsonl")
+        next(chunks)
+        chunks.close()
+    assert not [t for t in threading.enumerate() if t.name == "safetyops-export-helper"]
+    assert len(_jsonl(engine, w["project"])) == 20_003
