@@ -142,52 +142,62 @@ def _iso_utc(conn: Connection, column: Any) -> Any:
     return func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')
 
 
-def _streamed(result: Any) -> Iterator[Any]:
-    for part in result.partitions():
-        yield from part
+def _streamed(conn: Connection, stmt: Any, name: str, fetch_rows: int) -> Iterator[tuple[Any, ...]]:
+    """The rows of a query as plain tuples, read `fetch_rows` at a time (a server-side cursor on
+    PostgreSQL), straight from the driver: SQLAlchemy's row objects cost more than the query."""
+    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    driver: Any = conn.connection.driver_connection
+    cursor = driver.cursor() if conn.dialect.name == "sqlite" else driver.cursor(name=name)
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(fetch_rows):
+            yield from rows
+    finally:
+        cursor.close()
 
 
 def _pairs(conn: Connection, project_id: int, fetch_rows: int) -> Iterator[tuple[ItemRow, list[LabelRow]]]:
     """(item, its labels) in item id order: two streamed queries merged in one pass."""
-    streamed = conn.execution_options(stream_results=True, yield_per=fetch_rows)
     items = _streamed(
-        streamed.execute(
-            select(
-                _i.id,
-                _i.external_id,
-                _i.content_text,
-                _i.media_url,
-                _i.media_type,
-                _i.market,
-                _i.language,
-                _i.source,
-                _i.priority,
-                cast(_i.context, Text),
-                cast(_i["metadata"], Text),
-                _i.is_gold,
-                _i.batch_id,
-                _i.open_slots,
-                _i.label_count,
-            )
-            .where(_i.project_id == project_id)
-            .order_by(_i.id)
+        conn,
+        select(
+            _i.id,
+            _i.external_id,
+            _i.content_text,
+            _i.media_url,
+            _i.media_type,
+            _i.market,
+            _i.language,
+            _i.source,
+            _i.priority,
+            cast(_i.context, Text),
+            cast(_i["metadata"], Text),
+            _i.is_gold,
+            _i.batch_id,
+            _i.open_slots,
+            _i.label_count,
         )
+        .where(_i.project_id == project_id)
+        .order_by(_i.id),
+        "safetyops_export_items",
+        fetch_rows,
     )
     labels = _streamed(
-        streamed.execute(
-            select(
-                _l.item_id,
-                _l.id,
-                _l.labeler_id,
-                cast(_l.answer, Text),
-                _l.time_spent_ms,
-                _l.guideline_version,
-                _iso_utc(conn, _l.created_at),
-                _l.supersedes_id,
-            )
-            .where(_l.project_id == project_id)
-            .order_by(_l.item_id, _l.id)
+        conn,
+        select(
+            _l.item_id,
+            _l.id,
+            _l.labeler_id,
+            cast(_l.answer, Text),
+            _l.time_spent_ms,
+            _l.guideline_version,
+            _iso_utc(conn, _l.created_at),
+            _l.supersedes_id,
         )
+        .where(_l.project_id == project_id)
+        .order_by(_l.item_id, _l.id),
+        "safetyops_export_labels",
+        fetch_rows,
     )
     pending = next(labels, None)
     for item in items:
