@@ -3,8 +3,9 @@
 One write transaction per file. Rows are checked while the file streams by and written in chunks; the
 first problem stops the writing, reading goes on to count every problem, and then the transaction rolls
 back, so a refused file leaves no item, no batch and no audit entry behind. Items are keyed by
-(project_id, external_id): rows whose external_id is already in the project are skipped
-(ON CONFLICT DO NOTHING), so importing the same file twice adds nothing.
+(project_id, external_id): rows whose external_id is already in the project are skipped (SQLite:
+ON CONFLICT DO NOTHING; PostgreSQL: looked up before each chunk's COPY), so importing the same file twice
+adds nothing.
 
 Writing is fast on purpose: on SQLite multi-row INSERT … ON CONFLICT DO NOTHING statements over plain
 values; on PostgreSQL COPY straight into items of the rows whose external_id the project does not have
