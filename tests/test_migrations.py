@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Engine, inspect, text
 
 from safetyops.db.engine import make_engine
 from safetyops.db.migrate import current_revision, upgrade
@@ -57,3 +58,44 @@ def test_queue_writes_keep_their_partial_indexes_and_lose_the_project_checks(db_
         assert "WHERE" in indexes[name] and condition in indexes[name], indexes[name]
     assert "ix_assignments_labeler" not in indexes
     engine.dispose()
+
+
+def test_items_take_bulk_loads_without_per_row_checks(db_url: str) -> None:
+    """0005: items keep their partial queue indexes through SQLite's table rebuild, lose the per-row
+    foreign-key checks, and PostgreSQL keeps no planner statistics on the JSON columns."""
+    engine = make_engine(db_url, pool_size=1)
+    upgrade(engine)
+    assert inspect(engine).get_foreign_keys("items") == []
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            sql = "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'items' AND type = 'index'"
+        else:
+            sql = (
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'items' AND schemaname = current_schema()"
+            )
+        indexes = dict(conn.execute(text(sql)).all())
+        assert "WHERE" in indexes["ix_items_queue"] and "open_slots > 0" in indexes["ix_items_queue"]
+        assert "WHERE" in indexes["ix_items_gold"] and "is_gold" in indexes["ix_items_gold"]
+        if engine.dialect.name == "postgresql":
+            targets = conn.execute(
+                text(
+                    "SELECT attname, attstattarget FROM pg_attribute WHERE attrelid = 'items'::regclass "
+                    "AND attname IN ('context', 'metadata', 'content_text')"
+                )
+            ).all()
+            assert dict(targets) == {"context": 0, "metadata": 0, "content_text": -1}
+    engine.dispose()
+
+
+def test_models_keep_no_statistics_on_item_json_either(engine: Engine) -> None:
+    """The tables the models create (tests, benchmarks) match the migrated ones on this point too."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with engine.connect() as conn:
+        targets = conn.execute(
+            text(
+                "SELECT attname, attstattarget FROM pg_attribute WHERE attrelid = 'items'::regclass "
+                "AND attname IN ('context', 'metadata')"
+            )
+        ).all()
+    assert dict(targets) == {"context": 0, "metadata": 0}

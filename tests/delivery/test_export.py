@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,14 +14,17 @@ import orjson
 import pyarrow.parquet as pq
 import pytest
 import typer
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import null as sql_null
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from safetyops.delivery import export as export_module
+from safetyops.delivery import jsonl as jsonl_module
 from safetyops.delivery.cli import export_command
 from safetyops.delivery.export import TABLE_COLUMNS, export_items, status_of, write_export
 from safetyops.errors import InvalidInput, NotFound
+from safetyops.projects.imports import import_items
 from safetyops.projects.models import Item, Project
 from safetyops.work.models import Assignment, Label
 from safetyops.workforce.models import Labeler, Vendor
@@ -287,3 +291,174 @@ def test_cli_errors_exit_without_traceback(engine: Engine, tmp_path: Path) -> No
     assert result.exit_code == 1 and "no project 'nope'" in result.stderr
     result = CliRunner().invoke(_cli(), ["export", "--help"])
     assert "safetyops export --project" in result.output
+
+
+HOSTILE = (
+    "a \"quoted\" </script><script>alert('x')</script> \\ back\\slash \u2028 \U0001f642 বাংলা 中文 \x01\x1f\x7f\t\r\n end"
+)
+
+
+def _reference_jsonl(engine: Engine, project_id: int) -> bytes:
+    """The JSONL export as Python wrote it before the database did: orjson over the merged rows."""
+    fragment = orjson.Fragment
+    out: list[bytes] = []
+    with engine.connect() as conn, conn.begin():
+        overlap = conn.scalar(select(Project.overlap).where(Project.id == project_id))
+        for item, labels in export_module._pairs(conn, project_id, 1000):
+            context, metadata = export_module._json_or_none(item[9]), export_module._json_or_none(item[10])
+            obj = {
+                "item_id": item[0],
+                "external_id": item[1],
+                "text": item[2],
+                "media_url": item[3],
+                "media_type": item[4],
+                "market": item[5],
+                "language": item[6],
+                "source": item[7],
+                "priority": item[8],
+                "context": None if context is None else fragment(context),
+                "metadata": None if metadata is None else fragment(metadata),
+                "is_gold": bool(item[11]),
+                "batch_id": item[12],
+                "status": status_of(item[11], item[13], item[14], overlap),
+                "label_count": item[14],
+                "labels": [
+                    {
+                        "label_id": lab[1],
+                        "labeler_id": lab[2],
+                        "answer": fragment(lab[3]),
+                        "time_spent_ms": lab[4],
+                        "guideline_version": lab[5],
+                        "created_at": lab[6],
+                        "supersedes_id": lab[7],
+                    }
+                    for lab in labels
+                ],
+            }
+            out.append(orjson.dumps(obj, option=orjson.OPT_APPEND_NEWLINE))
+    return b"".join(out)
+
+
+def _hostile_world(engine: Engine, tmp_path: Path) -> int:
+    """build_world plus: imported items (with a batch), a gold item, SQL NULL and JSON null columns, and
+    hostile text everywhere a string goes."""
+    w = build_world(engine)
+    project_id: int = w["project"]
+    rows = [
+        {"external_id": 'imp-1 "q" </script>', "text": HOSTILE, "context": [{"role": "user", "text": HOSTILE}]},
+        {
+            "external_id": "imp-2 \U0001f642",
+            "media_url": "https://cdn.example/a.mp4",
+            "media_type": "video",
+            "market": "BD",
+            "language": "bn",
+            "source": 'src \\ "x"',
+            "priority": -7,
+            "metadata": {"ключ": "значение", "n": [1, 2.5, -3e-7, 12345678901234567890], "ok": True, "no": None},
+        },
+    ]
+    import_items(engine, project_id, write_jsonl_rows(tmp_path / "hostile.jsonl", rows))
+    with Session(engine) as s:
+        labeler = s.scalars(select(Labeler).where(Labeler.id == w["a"])).one()
+        gold = Item(project_id=project_id, external_id="gold-1", content_text="gold", is_gold=True, open_slots=0)
+        nulls = Item(project_id=project_id, external_id="nulls", media_url="u", context=None, metadata_=None)
+        s.add_all([gold, nulls])
+        s.flush()
+        s.execute(update(Item).where(Item.id == nulls.id).values(context=sql_null(), metadata_=sql_null()))
+        s.add(
+            Label(
+                project_id=project_id,
+                item_id=gold.id,
+                labeler_id=labeler.id,
+                answer={"abuse": "yes", "note": HOSTILE},
+                time_spent_ms=0,
+                guideline_version='1.3 "beta" \\',
+                idempotency_key="gold-k",
+                created_at=datetime(2026, 11, 2, 9, 30, 0, 123456, tzinfo=UTC),
+            )
+        )
+        s.execute(update(Item).where(Item.id == gold.id).values(label_count=1))
+        s.commit()
+    return project_id
+
+
+def test_jsonl_from_the_database_is_byte_identical_to_the_python_reference(engine: Engine, tmp_path: Path) -> None:
+    project_id = _hostile_world(engine, tmp_path)
+    exported = b"".join(export_items(engine, project_id, "jsonl", fetch_rows=2))
+    assert exported == _reference_jsonl(engine, project_id)
+    rows = [orjson.loads(line) for line in exported.splitlines()]
+    assert [r["external_id"] for r in rows][-4:] == ['imp-1 "q" </script>', "imp-2 \U0001f642", "gold-1", "nulls"]
+    imported, media, gold, nulls = rows[-4:]
+    assert imported["text"] == HOSTILE and imported["context"] == [{"role": "user", "text": HOSTILE}]
+    assert imported["batch_id"] is not None and media["priority"] == -7 and media["metadata"]["ключ"] == "значение"
+    assert gold["is_gold"] is True and gold["labels"][0]["answer"]["note"] == HOSTILE
+    assert gold["labels"][0]["created_at"] == "2026-11-02T09:30:00.123456+00:00"
+    assert nulls["context"] is None and nulls["metadata"] is None and nulls["text"] is None
+    assert b"\n" not in exported.replace(b"}\n", b"}")  # one line per item: raw newlines are escaped
+
+
+def test_jsonl_of_an_empty_project_is_empty(engine: Engine) -> None:
+    project_id = make_empty_project(engine)
+    assert b"".join(export_items(engine, project_id, "jsonl")) == b""
+
+
+def write_jsonl_rows(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    return path
+
+
+def make_empty_project(engine: Engine) -> int:
+    with Session(engine) as s:
+        project = Project(name="empty-jsonl", taxonomy=TAXONOMY)
+        s.add(project)
+        s.commit()
+        return project.id
+
+
+def test_postgresql_reads_a_big_project_with_two_connections_in_the_same_bytes(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Runs of 2 ids alternate between the caller's connection and a helper's, both on one snapshot."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    project_id = _hostile_world(engine, tmp_path)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(Item),
+            [
+                {"project_id": project_id, "external_id": f"bulk-{i}", "content_text": f"t{i}", "created_at": T0}
+                for i in range(3_000)
+            ],
+        )
+    monkeypatch.setattr(jsonl_module, "RUN_IDS", 2)
+    monkeypatch.setattr(jsonl_module, "_HELPER_BATCH", 7)
+    helpers: list[Any] = []
+    real_helper = jsonl_module._Helper
+
+    def spy(*args: Any) -> Any:
+        helpers.append(real_helper(*args))
+        return helpers[-1]
+
+    monkeypatch.setattr(jsonl_module, "_Helper", spy)
+    exported = b"".join(export_items(engine, project_id, "jsonl"))
+    assert helpers and exported == _reference_jsonl(engine, project_id)
+    assert len(exported.splitlines()) == 3_000 + 7
+
+
+def test_an_abandoned_two_connection_export_stops_its_helper(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    w = build_world(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(Item),
+            [{"project_id": w["project"], "external_id": f"b-{i}", "content_text": "x" * 500} for i in range(20_000)],
+        )
+    monkeypatch.setattr(export_module, "CHUNK_BYTES", 64 * 1024)
+    monkeypatch.setattr(jsonl_module, "RUN_IDS", 10)
+    for _ in range(engine.pool.size() + 3):  # type: ignore[attr-defined]
+        chunks = export_items(engine, w["project"], "jsonl")
+        next(chunks)
+        chunks.close()
+    assert not [t for t in threading.enumerate() if t.name == "safetyops-export-helper"]
+    assert len(_jsonl(engine, w["project"])) == 20_003

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import tracemalloc
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +150,33 @@ def test_duplicate_external_ids_within_a_file_keep_the_first(engine: Engine, tmp
     assert (result.rows_read, result.rows_added, result.rows_existing) == (2, 1, 1)
     with engine.connect() as conn:
         assert conn.scalar(select(Item.content_text)) == "first"
+
+
+def test_overlapping_imports_at_once_add_each_item_once(engine: Engine, tmp_path: Path) -> None:
+    """Two imports into one project at the same time, sharing half their ids (and out of order, so the
+    per-chunk range check cannot skip the lookups): both succeed and every external_id is stored once."""
+    project_id = make_project(engine)
+    ids = [f"x{i:05d}" for i in range(3_000)]
+    first = write_jsonl(tmp_path / "a.jsonl", [{"external_id": e, "text": "a"} for e in ids[:2_000][::-1]])
+    second = write_jsonl(tmp_path / "b.jsonl", [{"external_id": e, "text": "b"} for e in ids[1_000:]])
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda path: import_items(engine, project_id, path, chunk_rows=300), [first, second]))
+    assert sum(r.rows_added for r in results) == 3_000
+    assert sum(r.rows_existing for r in results) == 1_000
+    with engine.connect() as conn:
+        stored = conn.execute(select(Item.external_id).where(Item.project_id == project_id)).scalars().all()
+    assert sorted(stored) == ids
+
+
+def test_a_chunk_with_some_existing_ids_adds_only_the_new_ones(engine: Engine, tmp_path: Path) -> None:
+    project_id = make_project(engine)
+    import_items(engine, project_id, write_jsonl(tmp_path / "old.jsonl", [{"external_id": "m", "text": "old"}]))
+    rows = [{"external_id": e, "text": "new"} for e in ("a", "m", "z", "m")]
+    result = import_items(engine, project_id, write_jsonl(tmp_path / "new.jsonl", rows))
+    assert (result.rows_added, result.rows_existing) == (2, 2)
+    with engine.connect() as conn:
+        texts = dict(conn.execute(select(Item.external_id, Item.content_text)).all())
+    assert texts == {"a": "new", "m": "old", "z": "new"}
 
 
 def test_external_ids_are_per_project(engine: Engine, tmp_path: Path) -> None:

@@ -218,13 +218,16 @@ def write_transaction(engine: Engine) -> Iterator[Any]:
         yield conn
 
 
-def refresh_statistics(engine: Engine, *tables: str) -> None:
+def refresh_statistics(engine: Engine, *tables: str, columns: tuple[str, ...] = ()) -> None:
     """Update the planner's statistics after a bulk load. Without them PostgreSQL plans the queue's
-    `ORDER BY … LIMIT 1` on a freshly loaded table as a full sort instead of an index walk."""
+    `ORDER BY … LIMIT 1` on a freshly loaded table as a full sort instead of an index walk.
+
+    `columns` (PostgreSQL): only these; autovacuum refreshes the others later, in the background."""
+    only = f" ({', '.join(columns)})" if columns else ""
     with engine.connect() as conn:
         if conn.dialect.name == "postgresql":
             for name in tables:
-                conn.exec_driver_sql(f'ANALYZE "{name}"')
+                conn.exec_driver_sql(f'ANALYZE "{name}"{only}')
         else:
             conn.exec_driver_sql("PRAGMA optimize")
         conn.commit()

@@ -1,7 +1,8 @@
 """Export of a project's items with their labels and status: JSONL, CSV or Parquet, streamed as bytes.
 
-Items and labels are read with two server-side cursors, both ordered by item id, and merged in one pass,
-so memory stays constant whatever the size of the project. `export_items` checks the project and format
+JSONL lines are written by the database itself (`delivery.jsonl`: one query, Python only moves bytes).
+For CSV and Parquet, items and labels are read with two server-side cursors, both ordered by item id, and
+merged in one pass. Memory stays constant whatever the size of the project. `export_items` checks the project and format
 at once and returns a generator of byte chunks: hand it to FastAPI's StreamingResponse, or write it to a
 file (`write_export`). Everything is read in one transaction (REPEATABLE READ on PostgreSQL), so the
 items and labels of one export agree with each other.
@@ -23,12 +24,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-import orjson
 from sqlalchemy import Connection, Engine, String, Text, cast, func, select, type_coerce
 
 from safetyops.db.engine import is_sqlite
+from safetyops.delivery.jsonl import jsonl_lines
 from safetyops.errors import InvalidInput, NotFound, Problem
 from safetyops.projects.models import Item, Project
 from safetyops.work.models import Label
@@ -107,6 +108,7 @@ CHUNK_BYTES = 1 << 20
 PARQUET_GROUP_ROWS = 20_000
 
 Progress = Callable[[int], None]
+T = TypeVar("T")
 # Item row: id, external_id, text, media_url, media_type, market, language, source, priority,
 # context (JSON text), metadata (JSON text), is_gold, batch_id, open_slots, label_count.
 ItemRow = tuple[Any, ...]
@@ -140,52 +142,62 @@ def _iso_utc(conn: Connection, column: Any) -> Any:
     return func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')
 
 
-def _streamed(result: Any) -> Iterator[Any]:
-    for part in result.partitions():
-        yield from part
+def _streamed(conn: Connection, stmt: Any, name: str, fetch_rows: int) -> Iterator[tuple[Any, ...]]:
+    """The rows of a query as plain tuples, read `fetch_rows` at a time (a server-side cursor on
+    PostgreSQL), straight from the driver: SQLAlchemy's row objects cost more than the query."""
+    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    driver: Any = conn.connection.driver_connection
+    cursor = driver.cursor() if conn.dialect.name == "sqlite" else driver.cursor(name=name)
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(fetch_rows):
+            yield from rows
+    finally:
+        cursor.close()
 
 
 def _pairs(conn: Connection, project_id: int, fetch_rows: int) -> Iterator[tuple[ItemRow, list[LabelRow]]]:
     """(item, its labels) in item id order: two streamed queries merged in one pass."""
-    streamed = conn.execution_options(stream_results=True, yield_per=fetch_rows)
     items = _streamed(
-        streamed.execute(
-            select(
-                _i.id,
-                _i.external_id,
-                _i.content_text,
-                _i.media_url,
-                _i.media_type,
-                _i.market,
-                _i.language,
-                _i.source,
-                _i.priority,
-                cast(_i.context, Text),
-                cast(_i["metadata"], Text),
-                _i.is_gold,
-                _i.batch_id,
-                _i.open_slots,
-                _i.label_count,
-            )
-            .where(_i.project_id == project_id)
-            .order_by(_i.id)
+        conn,
+        select(
+            _i.id,
+            _i.external_id,
+            _i.content_text,
+            _i.media_url,
+            _i.media_type,
+            _i.market,
+            _i.language,
+            _i.source,
+            _i.priority,
+            cast(_i.context, Text),
+            cast(_i["metadata"], Text),
+            _i.is_gold,
+            _i.batch_id,
+            _i.open_slots,
+            _i.label_count,
         )
+        .where(_i.project_id == project_id)
+        .order_by(_i.id),
+        "safetyops_export_items",
+        fetch_rows,
     )
     labels = _streamed(
-        streamed.execute(
-            select(
-                _l.item_id,
-                _l.id,
-                _l.labeler_id,
-                cast(_l.answer, Text),
-                _l.time_spent_ms,
-                _l.guideline_version,
-                _iso_utc(conn, _l.created_at),
-                _l.supersedes_id,
-            )
-            .where(_l.project_id == project_id)
-            .order_by(_l.item_id, _l.id)
+        conn,
+        select(
+            _l.item_id,
+            _l.id,
+            _l.labeler_id,
+            cast(_l.answer, Text),
+            _l.time_spent_ms,
+            _l.guideline_version,
+            _iso_utc(conn, _l.created_at),
+            _l.supersedes_id,
         )
+        .where(_l.project_id == project_id)
+        .order_by(_l.item_id, _l.id),
+        "safetyops_export_labels",
+        fetch_rows,
     )
     pending = next(labels, None)
     for item in items:
@@ -197,42 +209,6 @@ def _pairs(conn: Connection, project_id: int, fetch_rows: int) -> Iterator[tuple
             found.append(pending)
             pending = next(labels, None)
         yield item, found
-
-
-def _jsonl(pairs: Iterator[tuple[ItemRow, list[LabelRow]]], overlap: int) -> Iterator[bytes]:
-    dumps, fragment = orjson.dumps, orjson.Fragment
-    for item, labels in pairs:
-        context, metadata = _json_or_none(item[9]), _json_or_none(item[10])
-        obj = {
-            "item_id": item[0],
-            "external_id": item[1],
-            "text": item[2],
-            "media_url": item[3],
-            "media_type": item[4],
-            "market": item[5],
-            "language": item[6],
-            "source": item[7],
-            "priority": item[8],
-            "context": None if context is None else fragment(context),
-            "metadata": None if metadata is None else fragment(metadata),
-            "is_gold": bool(item[11]),
-            "batch_id": item[12],
-            "status": status_of(item[11], item[13], item[14], overlap),
-            "label_count": item[14],
-            "labels": [
-                {
-                    "label_id": lab[1],
-                    "labeler_id": lab[2],
-                    "answer": fragment(lab[3]),
-                    "time_spent_ms": lab[4],
-                    "guideline_version": lab[5],
-                    "created_at": lab[6],
-                    "supersedes_id": lab[7],
-                }
-                for lab in labels
-            ],
-        }
-        yield dumps(obj, option=orjson.OPT_APPEND_NEWLINE)
 
 
 def _flat_rows(
@@ -387,15 +363,14 @@ def export_items(
     return _stream(engine, project_id, fmt, int(overlap), on_progress, fetch_rows)
 
 
-def _counted(
-    pairs: Iterator[tuple[ItemRow, list[LabelRow]]], on_progress: Progress | None, every: int = 10_000
-) -> Iterator[tuple[ItemRow, list[LabelRow]]]:
+def _counted(items: Iterator[T], on_progress: Progress | None, every: int = 10_000) -> Iterator[T]:
+    """Pass the items (one per exported item) through, calling on_progress(count) every `every` and at the end."""
     if on_progress is None:
-        yield from pairs
+        yield from items
         return
     n = 0
-    for pair in pairs:
-        yield pair
+    for item in items:
+        yield item
         n += 1
         if n % every == 0:
             on_progress(n)
@@ -422,6 +397,21 @@ def _sorting_on_disk(conn: Connection) -> Iterator[None]:
         raw.execute(f"PRAGMA temp_store = {int(before)}")
 
 
+def _chunked(lines: Iterator[bytes]) -> Iterator[bytes]:
+    """Lines joined into chunks of about CHUNK_BYTES."""
+    parts: list[bytes] = []
+    size = 0
+    for line in lines:
+        parts.append(line)
+        size += len(line)
+        if size >= CHUNK_BYTES:
+            yield b"".join(parts)
+            parts.clear()
+            size = 0
+    if parts:
+        yield b"".join(parts)
+
+
 def _stream(
     engine: Engine, project_id: int, fmt: str, overlap: int, on_progress: Progress | None, fetch_rows: int
 ) -> Iterator[bytes]:
@@ -429,20 +419,11 @@ def _stream(
         if not is_sqlite(engine):
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
-            pairs = _counted(_pairs(conn, project_id, fetch_rows), on_progress)
             if fmt == "jsonl":
-                parts: list[bytes] = []
-                size = 0
-                for data in _jsonl(pairs, overlap):
-                    parts.append(data)
-                    size += len(data)
-                    if size >= CHUNK_BYTES:
-                        yield b"".join(parts)
-                        parts.clear()
-                        size = 0
-                if parts:
-                    yield b"".join(parts)
-            elif fmt == "csv":
+                yield from _chunked(_counted(jsonl_lines(conn, project_id, overlap, fetch_rows), on_progress))
+                return
+            pairs = _counted(_pairs(conn, project_id, fetch_rows), on_progress)
+            if fmt == "csv":
                 yield from _csv(pairs, overlap)
             else:
                 yield from _parquet(pairs, overlap)

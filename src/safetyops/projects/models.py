@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     CheckConstraint,
     Float,
     ForeignKey,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -90,7 +92,13 @@ class Batch(Base):
 
 
 class Item(Base):
-    """One piece of content to label. `open_slots` = overlap − labels − live leases (never below 0)."""
+    """One piece of content to label. `open_slots` = overlap − labels − live leases (never below 0).
+
+    `project_id` and `batch_id` carry no foreign-key constraint: items arrive in bulk, and PostgreSQL
+    checks a foreign key with a trigger per row (two of them took longer than the insert itself). The
+    import checks the project and creates the batch in the transaction that writes the items, so each
+    batch's references are checked once; projects and batches are never deleted.
+    """
 
     __tablename__ = "items"
     __table_args__ = (
@@ -115,8 +123,8 @@ class Item(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
-    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
+    project_id: Mapped[int] = mapped_column()
+    batch_id: Mapped[int | None] = mapped_column()
     external_id: Mapped[str] = mapped_column(String(200))
     content_text: Mapped[str | None] = mapped_column(Text)
     media_url: Mapped[str | None] = mapped_column(String(2000))
@@ -131,6 +139,17 @@ class Item(Base):
     open_slots: Mapped[int] = mapped_column(default=1)
     label_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# No query filters on the JSON columns, and comparing JSONB values is what makes ANALYZE slow (2.5 s
+# instead of 0.4 s after importing 100,000 items): PostgreSQL keeps no statistics on them.
+event.listen(
+    Item.__table__,
+    "after_create",
+    DDL("ALTER TABLE items ALTER COLUMN context SET STATISTICS 0, ALTER COLUMN metadata SET STATISTICS 0").execute_if(
+        dialect="postgresql"
+    ),
+)
 
 
 class GoldAnswer(Base):
