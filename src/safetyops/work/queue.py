@@ -28,25 +28,10 @@ class Eligibility:
     markets: tuple[str, ...] = ()
 
 
-class Cursor(NamedTuple):
-    """Where a labeler's last pick was found in queue order (priority descending, then id).
-
-    Everything before it was, at that moment, fully taken, already labeled by this labeler, outside their
-    languages / markets, or locked by someone else's pick. Starting the next pick there skips what
-    PostgreSQL would otherwise walk again on every pick: the dead index entries that taken items leave at
-    the head of the queue index until VACUUM. It is a hint: a pick from a cursor that finds nothing is
-    repeated from the head, so it never hides the last work there is.
-    """
-
-    priority: int
-    item_id: int
-
-
 class Leased(NamedTuple):
     assignment_id: int
     item: dict[str, Any]
     expires: datetime
-    cursor: Cursor | None  # where a regular pick was found; None for gold
 
 
 def _eligible_sql(pg: bool, languages: bool, markets: bool) -> str:
@@ -65,79 +50,56 @@ def _eligible_sql(pg: bool, languages: bool, markets: bool) -> str:
     )
 
 
-def _pick_sql(pg: bool, languages: bool, markets: bool, from_cursor: bool) -> str:
-    """The next item (id, priority) for a labeler, from the partial queue index: by priority, then age.
-
-    From a cursor, two index ranges in order: the rest of the cursor's priority band, then the lower
-    bands (each an index range scan, so skipped entries are never read). PostgreSQL locks the pick and
-    skips items another labeler's pick has locked.
-    """
-    where = _eligible_sql(pg, languages, markets)
+def _pick_sql(pg: bool, languages: bool, markets: bool) -> str:
+    """The next item for a labeler, from the head of the partial queue index: by priority, then age.
+    PostgreSQL locks the pick and skips items another labeler's pick has locked."""
     lock = " FOR UPDATE SKIP LOCKED" if pg else ""
-    if not from_cursor:
-        return f"SELECT i.id, i.priority FROM items i WHERE {where} ORDER BY i.priority DESC, i.id LIMIT 1{lock}"
-    band = f"SELECT i.id, i.priority FROM items i WHERE {where} AND i.priority = :cp AND i.id >= :cid "
-    below = f"SELECT i.id, i.priority FROM items i WHERE {where} AND i.priority < :cp "
     return (
-        f"SELECT * FROM ({band}ORDER BY i.id LIMIT 1{lock}) band UNION ALL "
-        f"SELECT * FROM ({below}ORDER BY i.priority DESC, i.id LIMIT 1{lock}) below LIMIT 1"
+        f"SELECT i.id FROM items i WHERE {_eligible_sql(pg, languages, markets)} "
+        f"ORDER BY i.priority DESC, i.id LIMIT 1{lock}"
     )
 
 
-_TAKEN_SQL = "priority, " + _ITEM_SQL
-
-
-@lru_cache(maxsize=16)
-def _take_statement(pg: bool, languages: bool, markets: bool, from_cursor: bool) -> raw.Statement:
+@lru_cache(maxsize=8)
+def _take_statement(pg: bool, languages: bool, markets: bool) -> raw.Statement:
     """Pick, take one of the item's open slots, and (PostgreSQL) write the lease: one statement."""
-    pick = _pick_sql(pg, languages, markets, from_cursor)
+    pick = _pick_sql(pg, languages, markets)
     if not pg:  # SQLite has no data-modifying WITH: the lease is a second statement
         return raw.Statement(
-            f"UPDATE items SET open_slots = open_slots - 1 WHERE id = (SELECT id FROM ({pick})) AND open_slots > 0 "
-            f"RETURNING NULL, {_TAKEN_SQL}"
+            f"UPDATE items SET open_slots = open_slots - 1 WHERE id = ({pick}) AND open_slots > 0 "
+            f"RETURNING NULL, {_ITEM_SQL}"
         )
-    taken = ", ".join(f"items.{c}" for c in ("priority", *ITEM_COLUMNS))
+    taken = ", ".join(f"items.{c}" for c in ITEM_COLUMNS)
     return raw.Statement(
         f"WITH pick AS ({pick}), "
         "taken AS (UPDATE items SET open_slots = items.open_slots - 1 FROM pick WHERE items.id = pick.id "
         f"RETURNING {taken}), "
         "lease AS (INSERT INTO assignments (project_id, item_id, labeler_id, is_gold, status, leased_at, expires_at) "
         "SELECT :p, taken.id, :l, false, 'leased', :now, :expires FROM taken RETURNING id) "
-        "SELECT lease.id, " + ", ".join(f"taken.{c}" for c in ("priority", *ITEM_COLUMNS)) + " FROM lease, taken"
+        "SELECT lease.id, " + ", ".join(f"taken.{c}" for c in ITEM_COLUMNS) + " FROM lease, taken"
     )
 
 
-def take_and_lease(
-    db: raw.Db, project_id: int, who: Eligibility, minutes: int, cursor: Cursor | None = None
-) -> Leased | None:
-    """A regular task for `who`: from `cursor` if given (and from the head if nothing is found there).
-    One statement on PostgreSQL; on SQLite a take and a lease inside the caller's write transaction."""
-    row = _take(db, project_id, who, minutes, cursor)
-    if row is None and cursor is not None:
-        row = _take(db, project_id, who, minutes, None)
-    if row is None:
-        return None
-    lease_id, priority, *item_row = row
-    item = _item(item_row)
-    expires = utcnow() + timedelta(minutes=minutes)
-    if lease_id is None:
-        lease_id, expires = insert_lease(db, project_id, item["id"], who.labeler_id, minutes, False)
-    return Leased(int(lease_id), item, expires, Cursor(int(priority), int(item["id"])))
-
-
-def _take(db: raw.Db, project_id: int, who: Eligibility, minutes: int, cursor: Cursor | None) -> Any:
+def take_and_lease(db: raw.Db, project_id: int, who: Eligibility, minutes: int) -> Leased | None:
+    """A regular task for `who`. One statement on PostgreSQL; on SQLite a take and a lease, inside the
+    caller's write transaction."""
     now = utcnow()
+    expires = now + timedelta(minutes=minutes)
     params: dict[str, Any] = {"p": project_id, "l": who.labeler_id}
     if db.pg:
-        params["now"], params["expires"] = now, now + timedelta(minutes=minutes)
+        params["now"], params["expires"] = now, expires
     if who.languages:
         params["languages"] = db.list(list(who.languages))
     if who.markets:
         params["markets"] = db.list(list(who.markets))
-    if cursor is not None:
-        params["cp"], params["cid"] = cursor
-    statement = _take_statement(db.pg, bool(who.languages), bool(who.markets), cursor is not None)
-    return db.execute(statement, params).fetchone()
+    row = db.execute(_take_statement(db.pg, bool(who.languages), bool(who.markets)), params).fetchone()
+    if row is None:
+        return None
+    lease_id, *item_row = row
+    item = _item(item_row)
+    if lease_id is None:
+        lease_id, expires = insert_lease(db, project_id, item["id"], who.labeler_id, minutes, False)
+    return Leased(int(lease_id), item, expires)
 
 
 def _item(row: Any) -> dict[str, Any]:

@@ -68,16 +68,12 @@ class _TTLCache:
 _rules_cache = _TTLCache(ttl=5.0)
 _eligible_cache = _TTLCache(ttl=5.0)
 _last_sweep: dict[int, float] = {}
-# (project id, labeler id) → queue.Cursor of their last pick. Short-lived, so that work that comes back
-# behind it (a lease another process swept, a higher-priority import) is seen again within seconds;
-# this process clears them at once when it returns a slot itself.
-_cursors = _TTLCache(ttl=5.0)
 # assignment id → (project id, labeler id) of the leases this process handed out, for their submit.
 _lease_owners = _TTLCache(ttl=24 * 3600.0)
 
 
 def clear_caches() -> None:
-    for cache in (_rules_cache, _eligible_cache, _cursors, _lease_owners):
+    for cache in (_rules_cache, _eligible_cache, _lease_owners):
         cache.clear()
     _last_sweep.clear()
 
@@ -129,9 +125,7 @@ def _maybe_sweep(engine: Engine, project_id: int) -> None:
         return
     _last_sweep[project_id] = now
     with raw.transaction(engine) as db:
-        freed = queue.sweep_expired(db, project_id)
-    if freed:
-        _cursors.clear()  # the freed slots sit behind the labelers' cursors
+        queue.sweep_expired(db, project_id)
 
 
 def _atomic_writes(engine: Engine) -> AbstractContextManager[raw.Db]:
@@ -161,8 +155,6 @@ def next_task(engine: Engine, principal: Principal, project_id: int) -> dict[str
                 raise
     if leased is None:
         return None
-    if leased.cursor is not None:
-        _cursors.put((project_id, who.labeler_id), leased.cursor)
     _lease_owners.put(leased.assignment_id, (project_id, who.labeler_id))
     return _task_view(leased, rules)
 
@@ -175,9 +167,8 @@ def _lease_one(
             item = queue.pick_gold(db, project_id, who.labeler_id)
             if item is not None:
                 assignment_id, expires = queue.insert_lease(db, project_id, item["id"], who.labeler_id, minutes, True)
-                return queue.Leased(assignment_id, item, expires, None)
-        cursor = _cursors.get((project_id, who.labeler_id))
-        return queue.take_and_lease(db, project_id, who, minutes, cursor)
+                return queue.Leased(assignment_id, item, expires)
+        return queue.take_and_lease(db, project_id, who, minutes)
 
 
 def _task_view(leased: queue.Leased, rules: ProjectRules) -> dict[str, Any]:
@@ -429,7 +420,6 @@ def give_back(engine: Engine, principal: Principal, assignment_id: int, reason: 
             db.execute(_GIVE_BACK, {**params, "old": lease.status})
         else:
             raise Conflict(f"assignment {assignment_id} is {lease.status}; only a live lease can be given back")
-    _cursors.clear()  # the slot sits behind the labelers' cursors
 
 
 _ORIGINAL = raw.Statement("SELECT project_id, item_id, labeler_id, is_gold FROM labels WHERE id = :id")
@@ -471,6 +461,4 @@ def correct_label(
 def expire_now(engine: Engine, project_id: int) -> int:
     """Sweep a project's expired leases immediately (CLI and tests); returns slots freed."""
     with raw.transaction(engine) as db:
-        freed = queue.sweep_expired(db, project_id)
-    _cursors.clear()
-    return freed
+        return queue.sweep_expired(db, project_id)
