@@ -109,6 +109,7 @@ def main() -> None:
         "over_assigned": checks["over_assigned"],
         "double_labeled": checks["double_labeled"],
         "slot_drift": checks["slot_drift"],
+        "orphaned": checks["orphaned"],
         "lost_acknowledged": lost,
         "errors": sum(stats.errors.values()),
         "error_kinds": stats.errors,

@@ -23,7 +23,7 @@ SHOWN = (
     "db_cpu_ms_per_request",
     "server_peak_rss_mb",
 )
-SUMMED = ("over_assigned", "double_labeled", "slot_drift", "lost_acknowledged", "errors")
+SUMMED = ("over_assigned", "double_labeled", "slot_drift", "orphaned", "lost_acknowledged", "errors")
 
 
 def main(path: str) -> None:
@@ -37,7 +37,7 @@ def main(path: str) -> None:
     print("|" + "---|" * (len(KEYS) + 1 + len(SHOWN) + len(SUMMED)))
     for key, group in runs.items():
         medians = [statistics.median(float(r[k]) for r in group) for k in SHOWN]  # type: ignore[arg-type]
-        sums = [sum(int(r[k]) for r in group) for k in SUMMED]  # type: ignore[call-overload]
+        sums = [sum(int(r.get(k, 0)) for r in group) for k in SUMMED]  # type: ignore[call-overload]
         cells = [*map(str, key), str(len(group)), *(f"{m:g}" for m in medians), *map(str, sums)]
         print("| " + " | ".join(cells) + " |")
 

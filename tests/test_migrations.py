@@ -27,20 +27,16 @@ def test_upgrade_matches_models(db_url: str) -> None:
     engine.dispose()
 
 
-def test_queue_writes_keep_their_partial_indexes_and_lose_the_project_checks(db_url: str) -> None:
+def test_queue_writes_keep_their_partial_indexes_and_lose_the_per_row_checks(db_url: str) -> None:
     """0006: SQLite's table rebuild keeps the partial indexes of assignments and labels; leases and labels
-    carry no per-row project check; a labeler's live leases have their own partial index."""
+    carry no per-row reference checks but a correction's; a labeler's live leases have their own partial index."""
     engine = make_engine(db_url, pool_size=1)
     upgrade(engine)
     inspector = inspect(engine)
-    for table in ("assignments", "labels"):
-        assert "projects" not in {fk["referred_table"] for fk in inspector.get_foreign_keys(table)}
-    assert {fk["referred_table"] for fk in inspector.get_foreign_keys("labels")} == {
-        "items",
-        "labelers",
-        "assignments",
-        "labels",
-    }
+    assert inspector.get_foreign_keys("assignments") == []
+    assert [(fk["constrained_columns"], fk["referred_table"]) for fk in inspector.get_foreign_keys("labels")] == [
+        (["supersedes_id"], "labels")
+    ]
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             sql = "SELECT name, sql FROM sqlite_master WHERE tbl_name IN ('assignments', 'labels') AND type = 'index'"

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     lease_sweep_seconds: float = 1.0
     # Database connection pool size per server process.
     pool_size: int = 20
+    # PostgreSQL: threads per server process that run the labeler's next and submit. A few suffice: each
+    # keeps a statement in flight, and more concurrent picks only contend for the same queue head.
+    queue_threads: int = 4
 
     def resolved_database_url(self) -> str:
         return self.database_url or _default_database_url()

@@ -444,9 +444,26 @@ def run_labelers(
     return asyncio.run(_run(base_url, tokens, project_id, seconds, warmup, plan))
 
 
+# Leases and labels whose references do not hold: an item of another project or none, a labeler who does
+# not exist, or (labels) a lease that is not this label's (item, labeler). The tables carry no foreign keys
+# for these (migration 0006); the queue's statements keep them, and the load tests check it here.
+_ORPHANS = (
+    "SELECT count(*) FROM assignments a WHERE a.project_id = :p AND ("
+    "NOT EXISTS (SELECT 1 FROM items i WHERE i.id = a.item_id AND i.project_id = a.project_id) "
+    "OR NOT EXISTS (SELECT 1 FROM labelers w WHERE w.id = a.labeler_id))",
+    "SELECT count(*) FROM labels l WHERE l.project_id = :p AND ("
+    "NOT EXISTS (SELECT 1 FROM items i WHERE i.id = l.item_id AND i.project_id = l.project_id) "
+    "OR NOT EXISTS (SELECT 1 FROM labelers w WHERE w.id = l.labeler_id) "
+    "OR (l.assignment_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.id = l.assignment_id "
+    "AND a.item_id = l.item_id AND a.labeler_id = l.labeler_id AND a.project_id = l.project_id)))",
+)
+
+
 def queue_invariants(engine: Engine, project_id: int) -> dict[str, int]:
-    """Counted from the database: over-assignment, double labels, and slot bookkeeping drift."""
+    """Counted from the database: over-assignment, double labels, slot bookkeeping drift, and leases or
+    labels whose references do not hold (`orphaned`)."""
     with engine.connect() as conn:
+        orphaned = sum(conn.execute(text(sql), {"p": project_id}).scalar_one() for sql in _ORPHANS)
         over = conn.execute(
             text(
                 "SELECT count(*) FROM items i WHERE i.project_id = :p AND NOT i.is_gold AND "
@@ -475,6 +492,7 @@ def queue_invariants(engine: Engine, project_id: int) -> dict[str, int]:
         "over_assigned": int(over),
         "double_labeled": int(double),
         "slot_drift": int(drift),
+        "orphaned": int(orphaned),
         "labels": int(labels),
     }
 

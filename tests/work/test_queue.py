@@ -86,6 +86,7 @@ def test_expired_lease_returns_to_the_queue(engine: Engine) -> None:
         "over_assigned": 0,
         "double_labeled": 0,
         "slot_drift": 0,
+        "orphaned": 0,
         "labels": 1,
     }
 
@@ -169,7 +170,20 @@ def test_correction_is_a_new_event(engine: Engine) -> None:
         rows = conn.execute(text("SELECT id, supersedes_id, answer FROM labels ORDER BY id")).all()
     assert [r.supersedes_id for r in rows] == [None, receipt["label_id"]]
     assert rows[1].id == fixed["label_id"]
-    assert queue_invariants(engine, world.project_id)["double_labeled"] == 0
+    checks = queue_invariants(engine, world.project_id)
+    assert checks["double_labeled"] == 0 and checks["orphaned"] == 0
+
+
+def test_the_orphan_check_sees_a_label_whose_references_do_not_hold(engine: Engine) -> None:
+    """Leases and labels carry no foreign keys (migration 0006): the load tests rely on this count instead,
+    so it must see a label that names another labeler than its lease, or a lease of a missing item."""
+    world = make_world(engine, labelers=2, items=1)
+    task = label(world, 0)
+    assert task is not None and queue_invariants(engine, world.project_id)["orphaned"] == 0
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE labels SET labeler_id = :other"), {"other": world.principals[1].labeler_id})
+        conn.execute(text("UPDATE assignments SET item_id = item_id + 1000"))
+    assert queue_invariants(engine, world.project_id)["orphaned"] == 2
 
 
 def test_language_market_and_vendor_eligibility(engine: Engine) -> None:
@@ -245,4 +259,4 @@ def test_many_threads_never_over_assign(engine: Engine, overlap: int) -> None:
         t.join()
     assert errors == []
     checks = queue_invariants(engine, world.project_id)
-    assert checks == {"over_assigned": 0, "double_labeled": 0, "slot_drift": 0, "labels": 30 * overlap}
+    assert checks == {"over_assigned": 0, "double_labeled": 0, "slot_drift": 0, "orphaned": 0, "labels": 30 * overlap}

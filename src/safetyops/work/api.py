@@ -47,8 +47,7 @@ async def answer_off_loop(engine: Engine, handler: Callable[..., Answer], *args:
 
 @cache
 def _database_threads() -> ThreadPoolExecutor:
-    """One thread per pooled connection: more could only wait for a connection."""
-    return ThreadPoolExecutor(max_workers=get_settings().pool_size, thread_name_prefix="queue-db")
+    return ThreadPoolExecutor(max_workers=get_settings().queue_threads, thread_name_prefix="queue-db")
 
 
 def answer_next(engine: Engine, authorization: str, project_id: int) -> tuple[int, bytes]:

@@ -1,11 +1,16 @@
-"""queue writes: a labeler's live leases in a partial index; no per-row project checks on leases and labels
+"""queue writes: a labeler's live leases in a partial index; no per-row reference checks on leases and labels
 
 `ix_assignments_labeler (labeler_id, status)` took an entry for every lease ever made and a new one each
 time a lease changed status; what is read through it is a labeler's live leases. It becomes
 `ix_assignments_labeler_live (labeler_id, project_id) WHERE status = 'leased'`: a submit removes the
-lease from it instead of adding an entry. `assignments.project_id` and `labels.project_id` are copies of
-their item's project, written only by the queue's own statements; their foreign keys cost PostgreSQL a
-trigger per row on every lease and label. Projects are never deleted.
+lease from it instead of adding an entry.
+
+Leases and labels are written only by the queue's own statements, which take every reference from a row
+they hold locked (the item they picked, the lease being closed) or from the signed-in labeler; items,
+labelers, projects and leases are never deleted. Their foreign keys (project, item, labeler, lease) cost
+PostgreSQL a trigger and a lookup per key on every lease and label: about a fifth of the database's CPU
+per labeled item. They are dropped; the load tests check that no lease or label points nowhere. A
+correction's `supersedes_id` keeps its key (checked only on corrections).
 
 Revision ID: 0006_queue_writes
 Revises: 0001
@@ -43,14 +48,26 @@ def _partial_indexes(create: bool) -> None:
         op.drop_index("uq_labels_item_labeler_original", table_name="labels")
 
 
+_FOREIGN_KEYS = {
+    "assignments": (("project_id", "projects"), ("item_id", "items"), ("labeler_id", "labelers")),
+    "labels": (
+        ("project_id", "projects"),
+        ("item_id", "items"),
+        ("labeler_id", "labelers"),
+        ("assignment_id", "assignments"),
+    ),
+}
+
+
 def _foreign_keys(create: bool) -> None:
-    for table in ("assignments", "labels"):
-        name = f"fk_{table}_project_id_projects"
+    for table, keys in _FOREIGN_KEYS.items():
         with op.batch_alter_table(table) as batch_op:
-            if create:
-                batch_op.create_foreign_key(name, "projects", ["project_id"], ["id"])
-            else:
-                batch_op.drop_constraint(name, type_="foreignkey")
+            for column, target in keys:
+                name = f"fk_{table}_{column}_{target}"
+                if create:
+                    batch_op.create_foreign_key(name, target, [column], ["id"])
+                else:
+                    batch_op.drop_constraint(name, type_="foreignkey")
 
 
 def upgrade() -> None:
