@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
-import time
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
@@ -18,6 +16,7 @@ from sqlalchemy.orm import Session
 from safetyops.auth.audit import record
 from safetyops.auth.models import ApiToken, Role, User
 from safetyops.auth.principal import Principal
+from safetyops.cache import ExpiringCache
 from safetyops.config import get_settings
 from safetyops.errors import Conflict, InvalidInput, NotFound, Problem, Unauthorized
 from safetyops.workforce.models import Labeler
@@ -141,31 +140,8 @@ def principal_for_user(session: Session, user: User) -> Principal:
     )
 
 
-class _TokenCache:
-    """Principals by token hash for a few seconds, so the hot path does not query per request."""
-
-    def __init__(self) -> None:
-        self._entries: dict[str, tuple[float, Principal]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> Principal | None:
-        entry = self._entries.get(key)
-        if entry is None or entry[0] < time.monotonic():
-            return None
-        return entry[1]
-
-    def put(self, key: str, principal: Principal, ttl: float) -> None:
-        with self._lock:
-            if len(self._entries) > 50_000:
-                self._entries.clear()
-            self._entries[key] = (time.monotonic() + ttl, principal)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-_cache = _TokenCache()
+# Principals by token hash, so that the hot path does not query per request (lifetime: token_cache_seconds).
+_cache: ExpiringCache[str, Principal] = ExpiringCache(ttl=30.0, max_entries=50_000)
 
 
 def authenticate(engine: Engine, raw_token: str) -> Principal:

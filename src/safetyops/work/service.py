@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import threading
 import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from safetyops.auth import policies
 from safetyops.auth.principal import Principal
+from safetyops.cache import ExpiringCache
 from safetyops.config import get_settings
 from safetyops.db import raw
 from safetyops.db.base import utcnow
@@ -40,36 +40,13 @@ class ProjectRules:
     required_certifications: tuple[str, ...]
 
 
-class _TTLCache:
-    def __init__(self, ttl: float) -> None:
-        self.ttl = ttl
-        self._data: dict[Any, tuple[float, Any]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: Any) -> Any:
-        hit = self._data.get(key)
-        return hit[1] if hit and hit[0] > time.monotonic() else None
-
-    def put(self, key: Any, value: Any) -> None:
-        with self._lock:
-            if len(self._data) > 100_000:
-                self._data.clear()
-            self._data[key] = (time.monotonic() + self.ttl, value)
-
-    def pop(self, key: Any) -> None:
-        with self._lock:
-            self._data.pop(key, None)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-
-
-_rules_cache = _TTLCache(ttl=5.0)
-_eligible_cache = _TTLCache(ttl=5.0)
+# A project's rules and a labeler's eligibility are trusted for up to 5 s: a paused project or a removed
+# member stops being served within that.
+_rules_cache: ExpiringCache[int, ProjectRules] = ExpiringCache(ttl=5.0)
+_eligible_cache: ExpiringCache[tuple[int, int], bool] = ExpiringCache(ttl=5.0)
 _last_sweep: dict[int, float] = {}
 # assignment id → (project id, labeler id) of the leases this process handed out, for their submit.
-_lease_owners = _TTLCache(ttl=24 * 3600.0)
+_lease_owners: ExpiringCache[int, tuple[int, int]] = ExpiringCache(ttl=24 * 3600.0, spread=0.0)
 
 
 def clear_caches() -> None:
