@@ -8,10 +8,11 @@ import uuid
 import pytest
 from sqlalchemy import Engine, select, text
 
+from safetyops.db.engine import is_sqlite
 from safetyops.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound
 from safetyops.loadtest import queue_invariants
 from safetyops.projects.models import Project
-from safetyops.work import service
+from safetyops.work import queue, service
 from safetyops.work.models import Label
 from tests.world import QueueWorld, add_gold, make_world
 
@@ -238,6 +239,29 @@ def test_gold_items_are_mixed_in_and_look_like_work(engine: Engine) -> None:
     for t in tasks[:2]:
         service.submit(engine, world.principals[0], t["assignment_id"], ANSWER, uuid.uuid4().hex, 1)  # type: ignore[index]
     assert queue_invariants(engine, world.project_id)["slot_drift"] == 0
+
+
+@pytest.mark.parametrize("pauses", [(), (0.05,) * 40])
+def test_work_locked_for_a_moment_is_still_served(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, pauses: tuple[float, ...]
+) -> None:
+    """PostgreSQL picks with SKIP LOCKED. While a submit holds the last open item's row (counting its label),
+    a pick skips it; `next` must look again once the row is free, not answer "no work". Without pauses
+    (the first case) it does answer no work: the test sees the difference."""
+    if is_sqlite(engine):
+        pytest.skip("PostgreSQL only: SQLite serializes writers, nothing is skipped")
+    monkeypatch.setattr(queue, "RETRY_PAUSES", pauses)
+    world = make_world(engine, labelers=1, items=1)
+    with engine.connect() as holder:
+        holder.execute(text("UPDATE items SET label_count = label_count WHERE id = :id"), {"id": world.item_ids()[0]})
+        release = threading.Timer(0.1, holder.commit)
+        release.start()
+        task = service.next_task(engine, world.principals[0], world.project_id)
+        release.join()
+    if pauses:
+        assert task is not None and task["item"]["text"]
+    else:
+        assert task is None
 
 
 @pytest.mark.parametrize("overlap", [1, 3])

@@ -7,6 +7,7 @@ twice per labeled item, hundreds of times a second.
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -92,7 +93,10 @@ def take_and_lease(db: raw.Db, project_id: int, who: Eligibility, minutes: int) 
         params["languages"] = db.list(list(who.languages))
     if who.markets:
         params["markets"] = db.list(list(who.markets))
-    row = db.execute(_take_statement(db.pg, bool(who.languages), bool(who.markets)), params).fetchone()
+    statement = _take_statement(db.pg, bool(who.languages), bool(who.markets))
+    row = db.execute(statement, params).fetchone()
+    if row is None and db.pg:
+        row = _take_once_unlocked(db, statement, _work_exists(bool(who.languages), bool(who.markets)), params)
     if row is None:
         return None
     lease_id, *item_row = row
@@ -100,6 +104,31 @@ def take_and_lease(db: raw.Db, project_id: int, who: Eligibility, minutes: int) 
     if lease_id is None:
         lease_id, expires = insert_lease(db, project_id, item["id"], who.labeler_id, minutes, False)
     return Leased(int(lease_id), item, expires)
+
+
+# PostgreSQL: how long to wait, pause by pause, for work that exists but is locked for a moment.
+RETRY_PAUSES = (0.002, 0.005, 0.01, 0.02, 0.05)
+
+
+@lru_cache(maxsize=4)
+def _work_exists(languages: bool, markets: bool) -> raw.Statement:
+    """Whether any item could be served to labeler :l, locked or not (PostgreSQL; reads, locks nothing)."""
+    return raw.Statement(f"SELECT 1 FROM items i WHERE {_eligible_sql(True, languages, markets)} LIMIT 1")
+
+
+def _take_once_unlocked(db: raw.Db, take: raw.Statement, exists: raw.Statement, params: dict[str, Any]) -> Any:
+    """SKIP LOCKED passes over items whose row another statement holds for a moment (a submit counting its
+    label, another labeler's pick). When that left nothing but such work exists, take again after a short
+    pause, so that "no work for you now" is never an accident of timing. Waiting on the locks instead
+    could deadlock with a lease sweep, which locks items in another order."""
+    for pause in RETRY_PAUSES:
+        if db.execute(exists, params).fetchone() is None:
+            return None
+        time.sleep(pause)
+        row = db.execute(take, params).fetchone()
+        if row is not None:
+            return row
+    return None
 
 
 def _item(row: Any) -> dict[str, Any]:
