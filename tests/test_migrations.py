@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 from safetyops.db.engine import make_engine
 from safetyops.db.migrate import current_revision, upgrade
@@ -38,14 +38,7 @@ def test_queue_writes_keep_their_partial_indexes_and_lose_the_per_row_checks(db_
         (["supersedes_id"], "labels")
     ]
     with engine.connect() as conn:
-        if engine.dialect.name == "sqlite":
-            sql = "SELECT name, sql FROM sqlite_master WHERE tbl_name IN ('assignments', 'labels') AND type = 'index'"
-        else:
-            sql = (
-                "SELECT indexname, indexdef FROM pg_indexes "
-                "WHERE tablename IN ('assignments', 'labels') AND schemaname = current_schema()"
-            )
-        indexes = {name: definition or "" for name, definition in conn.execute(text(sql)).all()}
+        indexes = _index_definitions(conn, "assignments", "labels")
     for name, condition in (
         ("ix_assignments_labeler_live", "'leased'"),
         ("ix_assignments_live", "'leased'"),
@@ -63,13 +56,7 @@ def test_items_take_bulk_loads_without_per_row_checks(db_url: str) -> None:
     upgrade(engine)
     assert inspect(engine).get_foreign_keys("items") == []
     with engine.connect() as conn:
-        if engine.dialect.name == "sqlite":
-            sql = "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'items' AND type = 'index'"
-        else:
-            sql = (
-                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'items' AND schemaname = current_schema()"
-            )
-        indexes = dict(conn.execute(text(sql)).all())
+        indexes = _index_definitions(conn, "items")
         assert "WHERE" in indexes["ix_items_queue"] and "open_slots > 0" in indexes["ix_items_queue"]
         assert "WHERE" in indexes["ix_items_gold"] and "is_gold" in indexes["ix_items_gold"]
         if engine.dialect.name == "postgresql":
@@ -95,3 +82,15 @@ def test_models_keep_no_statistics_on_item_json_either(engine: Engine) -> None:
             )
         ).all()
     assert dict(targets) == {"context": 0, "metadata": 0}
+
+
+def _index_definitions(conn: Connection, *tables: str) -> dict[str, str]:
+    """Each index of `tables` by name, with its CREATE INDEX text (empty for SQLite's automatic ones)."""
+    names = ", ".join(f"'{table}'" for table in tables)
+    if conn.dialect.name == "sqlite":
+        sql = f"SELECT name, sql FROM sqlite_master WHERE tbl_name IN ({names}) AND type = 'index'"
+    else:
+        sql = (
+            f"SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ({names}) AND schemaname = current_schema()"
+        )
+    return {name: definition or "" for name, definition in conn.execute(text(sql)).all()}

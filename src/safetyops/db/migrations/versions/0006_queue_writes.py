@@ -70,13 +70,19 @@ def _foreign_keys(create: bool) -> None:
                     batch_op.drop_constraint(name, type_="foreignkey")
 
 
-def upgrade() -> None:
-    op.drop_index("ix_assignments_labeler", table_name="assignments")
+def _rebuild_with_foreign_keys(present: bool) -> None:
+    """Add or drop the foreign keys; SQLite rebuilds the tables for it, so its partial indexes are set
+    aside first and made again after."""
     if _sqlite():
         _partial_indexes(create=False)
-    _foreign_keys(create=False)
+    _foreign_keys(create=present)
     if _sqlite():
         _partial_indexes(create=True)
+
+
+def upgrade() -> None:
+    op.drop_index("ix_assignments_labeler", table_name="assignments")
+    _rebuild_with_foreign_keys(False)
     op.create_index(
         "ix_assignments_labeler_live",
         "assignments",
@@ -88,9 +94,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_assignments_labeler_live", table_name="assignments")
-    if _sqlite():
-        _partial_indexes(create=False)
-    _foreign_keys(create=True)
-    if _sqlite():
-        _partial_indexes(create=True)
+    _rebuild_with_foreign_keys(True)
     op.create_index("ix_assignments_labeler", "assignments", ["labeler_id", "status"])
