@@ -26,6 +26,7 @@ from safetyops.loadtest import (
     percentile,
     queue_invariants,
     run_labelers,
+    settle,
     setup_world,
     start_server,
 )
@@ -70,6 +71,7 @@ def main() -> None:
         engine = make_engine(url, pool_size=2)
         upgrade(engine)
         world = setup_world(engine, labelers=args.labelers, overlap=args.overlap, items=args.items)
+        settle(engine)
         server = start_server(url, workers=args.workers, log_path=args.log)
         try:
             cpu_before = server.cpu_seconds()
