@@ -15,6 +15,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 
 import argparse
 import json
+import os
 import resource
 import time
 
@@ -29,6 +30,7 @@ from safetyops.loadtest import (
     settle,
     setup_world,
     start_server,
+    worst_second,
 )
 
 
@@ -41,6 +43,15 @@ def postgres_cpu_seconds() -> float:
         if proc.info["name"] == "postgres" and proc.info["cpu_times"] is not None:
             total += proc.info["cpu_times"].user + proc.info["cpu_times"].system
     return total
+
+
+def host_steal_seconds() -> float:
+    """CPU time the hypervisor has taken from this virtual machine so far (all CPUs; 0 where unknown)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def main() -> None:
@@ -76,6 +87,7 @@ def main() -> None:
         try:
             cpu_before = server.cpu_seconds()
             db_before = postgres_cpu_seconds()
+            steal_before = host_steal_seconds()
             client_before = time.process_time()
             started = time.monotonic()
             stats = run_labelers(
@@ -85,6 +97,7 @@ def main() -> None:
             client_cpu = time.process_time() - client_before
             server_cpu = server.cpu_seconds() - cpu_before
             db_cpu = postgres_cpu_seconds() - db_before
+            steal = host_steal_seconds() - steal_before
             server_rss = server.peak_rss_mb()
         finally:
             server.kill()
@@ -107,6 +120,7 @@ def main() -> None:
         "submit_p50_ms": percentile(stats.submit_ms, 50),
         "submit_p99_ms": percentile(stats.submit_ms, 99),
         "next_p99_ms_with_warmup": percentile(stats.next_ms + stats.warmup_next_ms, 99),
+        "next_p99_ms_worst_second": worst_second(stats.next_started, stats.next_ms),
         "submit_p99_ms_with_warmup": percentile(stats.submit_ms + stats.warmup_submit_ms, 99),
         "over_assigned": checks["over_assigned"],
         "double_labeled": checks["double_labeled"],
@@ -121,6 +135,7 @@ def main() -> None:
         "client_cpu_ms_per_request": round(client_cpu * 1000 / requests, 3),
         # CPU of the PostgreSQL server's processes (0 on SQLite, which runs inside the server process).
         "db_cpu_ms_per_request": round(db_cpu * 1000 / requests, 3),
+        "host_steal_ms_per_s": round(steal * 1000 / elapsed, 1),
         "server_peak_rss_mb": server_rss,
         "client_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }

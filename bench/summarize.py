@@ -18,10 +18,12 @@ SHOWN = (
     "submit_p50_ms",
     "submit_p99_ms",
     "next_p99_ms_with_warmup",
+    "next_p99_ms_worst_second",
     "server_cpu_ms_per_request",
     "client_cpu_ms_per_request",
     "db_cpu_ms_per_request",
     "server_peak_rss_mb",
+    "host_steal_ms_per_s",
 )
 SUMMED = ("over_assigned", "double_labeled", "slot_drift", "orphaned", "lost_acknowledged", "errors")
 
@@ -36,7 +38,7 @@ def main(path: str) -> None:
     print("| " + " | ".join((*KEYS, "runs", *SHOWN, *SUMMED)) + " |")
     print("|" + "---|" * (len(KEYS) + 1 + len(SHOWN) + len(SUMMED)))
     for key, group in runs.items():
-        medians = [statistics.median(float(r[k]) for r in group) for k in SHOWN]  # type: ignore[arg-type]
+        medians = [statistics.median(float(r.get(k) or 0) for r in group) for k in SHOWN]  # type: ignore[arg-type]
         sums = [sum(int(r.get(k, 0)) for r in group) for k in SUMMED]  # type: ignore[call-overload]
         cells = [*map(str, key), str(len(group)), *(f"{m:g}" for m in medians), *map(str, sums)]
         print("| " + " | ".join(cells) + " |")

@@ -248,6 +248,7 @@ class ClientStats:
 
     measure_from: float = 0.0
     next_ms: list[float] = field(default_factory=list)
+    next_started: list[float] = field(default_factory=list)  # when each measured next started, as next_ms
     submit_ms: list[float] = field(default_factory=list)
     warmup_next_ms: list[float] = field(default_factory=list)
     warmup_submit_ms: list[float] = field(default_factory=list)
@@ -264,6 +265,8 @@ class ClientStats:
         measured = started >= self.measure_from
         if call == "next":
             (self.next_ms if measured else self.warmup_next_ms).append(ms)
+            if measured:
+                self.next_started.append(started)
         else:
             (self.submit_ms if measured else self.warmup_submit_ms).append(ms)
 
@@ -526,3 +529,13 @@ def lost_receipts(engine: Engine, receipts: list[int]) -> int:
 
 def percentile(values: list[float], q: float) -> float | None:
     return round(float(np.percentile(values, q)), 2) if values else None
+
+
+def worst_second(started: list[float], latencies_ms: list[float], q: float = 99) -> float | None:
+    """The highest per-second percentile `q` of latencies grouped by the second their call started in:
+    a stall of the whole server shows here even when it is too short to move the run's percentile."""
+    if not started:
+        return None
+    seconds = (np.asarray(started) - min(started)).astype(int)
+    values = np.asarray(latencies_ms)
+    return round(max(float(np.percentile(values[seconds == s], q)) for s in np.unique(seconds)), 2)
