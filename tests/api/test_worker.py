@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,3 +29,12 @@ def test_a_server_worker_freezes_what_it_loaded_at_start(tmp_path: Path, monkeyp
     finally:
         gc.unfreeze()
         get_settings.cache_clear()
+
+
+def test_a_worker_loads_the_heavy_libraries_only_when_a_request_needs_them() -> None:
+    """SciPy's special functions and statistics (staffing, intervals), openpyxl (XLSX plans) and pyarrow (Parquet)
+    are imported on first use, not when the app is: a worker that never serves them does not carry them."""
+    heavy = ("scipy.special", "scipy.stats", "openpyxl", "pyarrow")
+    code = f"import sys, safetyops.api; print([m for m in {heavy!r} if m in sys.modules])"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"

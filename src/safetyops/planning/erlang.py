@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import betaincc, gammaln, logsumexp
 
 from safetyops.errors import InvalidInput, Problem
 
@@ -285,6 +284,8 @@ class ErlangAResult:
 
 def _queue_log_weights(agents: int, traffic: float, aht: float, patience: float) -> tuple[float, FloatArray]:
     """Log of stationary weights: (log Σ_{n<N} w_n, log w_{N+j} for j = 0..J), w_n ∝ P(n in system)."""
+    from scipy.special import gammaln, logsumexp  # on first use: server workers need not carry SciPy
+
     n = np.arange(agents, dtype=float)
     log_a = math.log(traffic)
     log_below = float(logsumexp(n * log_a - gammaln(n + 1))) if agents else -math.inf
@@ -314,6 +315,8 @@ def erlang_a(
     finding j others queued is served with probability Nμ/(Nμ + (j+1)θ); given service, its wait is
     −ln(U)/θ with U ~ Beta(Nμ/θ + 1, j + 1), so P(answered within t) uses the regularised beta.
     """
+    from scipy.special import betaincc, logsumexp  # on first use: server workers need not carry SciPy
+
     _check_agents(agents)
     _check_common(traffic, aht, within)
     _check(math.isfinite(patience) and patience > 0, "patience", "mean patience must be > 0")

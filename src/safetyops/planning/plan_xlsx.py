@@ -8,10 +8,6 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 _NUMBER_FORMATS = {"hires": "0", "working_days": "0"}
 
 
@@ -26,6 +22,9 @@ def _sheet_name(name: str, used: set[str]) -> str:
 
 
 def _write(ws: Any, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     ws.append(list(columns))
     for cell in ws[1]:
         cell.font = Font(bold=True)
@@ -49,6 +48,8 @@ def plan_workbook(
     notes: Sequence[str] = (),
 ) -> bytes:
     """The workbook as bytes: 'summary' (totals per scenario and period, then notes) and one sheet per scenario."""
+    from openpyxl import Workbook  # on first use: server workers that never export a plan need not carry it
+
     wb = Workbook()
     ws = wb.active
     ws.title = "summary"
