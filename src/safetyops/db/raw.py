@@ -12,13 +12,13 @@ connection the database dropped is discarded from the pool.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext, suppress
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from safetyops.db.engine import is_sqlite, sqlite_write_lock
@@ -107,6 +107,26 @@ def transaction(engine: Engine) -> Iterator[Db]:
                 db.driver.execute("ROLLBACK")
             raise
         db.driver.execute("COMMIT")
+
+
+def driver_rows(
+    conn: Connection, sql: str, params: Mapping[str, Any] | None, fetch_rows: int, name: str = "safetyops_rows"
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of one long query on `conn`'s transaction, straight from the driver as plain tuples,
+    `fetch_rows` at a time (PostgreSQL: a server-side cursor called `name`). For exports that stream
+    millions of rows: SQLAlchemy's row objects cost more than the query. `sql` is in the driver's
+    parameter style."""
+    driver: Any = conn.connection.driver_connection
+    cursor = driver.cursor() if conn.dialect.name == "sqlite" else driver.cursor(name=name)
+    try:
+        if params:
+            cursor.execute(sql, params)
+        else:  # no parameters: a `%` in the SQL is literal
+            cursor.execute(sql)
+        while rows := cursor.fetchmany(fetch_rows):
+            yield from rows
+    finally:
+        cursor.close()
 
 
 def sqlite_time(value: datetime) -> str:

@@ -1,11 +1,11 @@
 """Export of a project's items with their labels and status: JSONL, CSV or Parquet, streamed as bytes.
 
-JSONL lines are written by the database itself (`delivery.jsonl`: one query, Python only moves bytes).
-For CSV and Parquet, items and labels are read with two server-side cursors, both ordered by item id, and
-merged in one pass. Memory stays constant whatever the size of the project. `export_items` checks the project and format
-at once and returns a generator of byte chunks: hand it to FastAPI's StreamingResponse, or write it to a
-file (`write_export`). Everything is read in one transaction (REPEATABLE READ on PostgreSQL), so the
-items and labels of one export agree with each other.
+JSONL lines are written by the database itself (`delivery.jsonl`: one query, Python only moves bytes). For CSV
+and Parquet, items and labels are read with two server-side cursors, both ordered by item id, and merged in
+one pass. Memory stays constant whatever the size of the project. `export_items` checks the project and format
+at once and returns a generator of byte chunks: hand it to FastAPI's StreamingResponse, or write it to a file
+(`write_export`). Everything is read in one transaction (REPEATABLE READ on PostgreSQL), so the items and
+labels of one export agree with each other.
 
 Shapes:
 - JSONL: one object per item: the item fields, status (open | in_progress | done), label_count, and
@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, String, Text, cast, func, select, type_coerce
 
+from safetyops.db import raw
 from safetyops.db.engine import is_sqlite
 from safetyops.delivery.jsonl import jsonl_lines
 from safetyops.errors import InvalidInput, NotFound, Problem
@@ -143,17 +144,9 @@ def _iso_utc(conn: Connection, column: Any) -> Any:
 
 
 def _streamed(conn: Connection, stmt: Any, name: str, fetch_rows: int) -> Iterator[tuple[Any, ...]]:
-    """The rows of a query as plain tuples, read `fetch_rows` at a time (a server-side cursor on
-    PostgreSQL), straight from the driver: SQLAlchemy's row objects cost more than the query."""
+    """The rows of a query as plain tuples, `fetch_rows` at a time, straight from the driver."""
     sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
-    driver: Any = conn.connection.driver_connection
-    cursor = driver.cursor() if conn.dialect.name == "sqlite" else driver.cursor(name=name)
-    try:
-        cursor.execute(sql)
-        while rows := cursor.fetchmany(fetch_rows):
-            yield from rows
-    finally:
-        cursor.close()
+    return raw.driver_rows(conn, sql, None, fetch_rows, name)
 
 
 def _pairs(conn: Connection, project_id: int, fetch_rows: int) -> Iterator[tuple[ItemRow, list[LabelRow]]]:

@@ -1,11 +1,11 @@
 """JSONL export lines written by the database: one text per item, so Python only streams bytes.
 
-Each line is byte for byte what `orjson.dumps` makes of the export object (see `export._jsonl`, the
-reference the tests compare with): compact, keys in the same order, the same string escapes (SQLite's
-`json_quote` and PostgreSQL's `to_json` escape exactly `"`, `\\` and the control characters, with the same
-short forms and lower-case hex), and the stored JSON columns embedded as the database returns them as
-text, never parsed. Building the text in the database saves the per-row Python objects: on SQLite it
-runs in C, on PostgreSQL on the server's core while Python writes.
+Each line is byte for byte what `orjson.dumps` makes of the export object (the Python export this replaced;
+`tests/delivery/test_export.py` keeps it as the reference the lines are compared with): compact, keys in the
+same order, the same string escapes (SQLite's `json_quote` and PostgreSQL's `to_json` escape exactly `"`, `\\`
+and the control characters, with the same short forms and lower-case hex), and the stored JSON columns
+embedded as the database returns them as text, never parsed. Building the text in the database saves the
+per-row Python objects: on SQLite it runs in C, on PostgreSQL on the server's core while Python writes.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from typing import Any
 
 from psycopg import sql as psycopg_sql
 from sqlalchemy import Connection, Engine
+
+from safetyops.db import raw
 
 Column = Callable[[str], str]
 
@@ -118,16 +120,9 @@ def _line_sql(d: _Dialect, project: str, overlap: str, ids: str = "") -> str:
 
 
 def _sqlite_lines(conn: Connection, project_id: int, overlap: int, fetch_rows: int) -> Iterator[bytes]:
-    driver: Any = conn.connection.driver_connection
-    cursor = driver.cursor()
-    try:
-        sql = _line_sql(_SQLITE, project=":project", overlap=":overlap")
-        cursor.execute(sql, {"project": project_id, "overlap": overlap})
-        while rows := cursor.fetchmany(fetch_rows):
-            for row in rows:
-                yield row[0] + b"\n"
-    finally:
-        cursor.close()
+    sql = _line_sql(_SQLITE, project=":project", overlap=":overlap")
+    for (line,) in raw.driver_rows(conn, sql, {"project": project_id, "overlap": overlap}, fetch_rows):
+        yield line + b"\n"
 
 
 # COPY's CSV format with control characters as delimiter and quote writes each line as it is: a JSON
