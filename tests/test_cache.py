@@ -51,6 +51,8 @@ def test_pop_clear_and_the_size_bound() -> None:
     cache.pop(1)
     assert [cache.get(key) for key in range(3)] == [0, None, 2]
     cache.put(3, 3)
+    cache.put(3, 30)  # full, but replacing an entry it holds: nothing is dropped
+    assert [cache.get(key) for key in (0, 2, 3)] == [0, 2, 30]
     cache.put(4, 4)  # the fourth live entry: the cache starts again empty, then holds it
     assert [cache.get(key) for key in range(5)] == [None, None, None, None, 4]
     cache.clear()

@@ -47,7 +47,7 @@ class ExpiringCache(Generic[K, V]):
         """Store `value`; `ttl` overrides the cache's lifetime for this entry."""
         lifetime = (self.ttl if ttl is None else ttl) * (1.0 - self.spread * random.random())
         with self._lock:
-            if len(self._data) >= self.max_entries:
+            if len(self._data) >= self.max_entries and key not in self._data:
                 self._data.clear()
             self._data[key] = (self._clock() + lifetime, value)
 
