@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from safetyops.auth.enums import Role as Role
 from safetyops.db.base import Base, BigId, JSONType, utcnow
-
-
-class Role(enum.StrEnum):
-    REQUESTER = "requester"
-    OPS_MANAGER = "ops_manager"
-    VENDOR_MANAGER = "vendor_manager"
-    QA_REVIEWER = "qa_reviewer"
-    POLICY_EXPERT = "policy_expert"
-    LABELER = "labeler"
-    ADMIN = "admin"
 
 
 class User(Base):

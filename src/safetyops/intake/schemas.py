@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from safetyops.guidelines.taxonomy import Taxonomy
+from safetyops.intake.enums import Outcome, RequestStatus
 
 Sensitivity = Literal["minors", "sexual_content", "graphic_violence", "personal_data"]
-
-
-class RequestStatus(enum.StrEnum):
-    SUBMITTED = "submitted"
-    ACCEPTED = "accepted"
-    ACCEPTED_WITH_CONDITIONS = "accepted_with_conditions"
-    REJECTED = "rejected"
-    NEED_INFO = "need_info"
-
-
-class Outcome(enum.StrEnum):
-    ACCEPT = "accept"
-    ACCEPT_WITH_CONDITIONS = "accept_with_conditions"
-    REJECT = "reject"
-    NEED_INFO = "need_info"
 
 
 STATUS_OF_OUTCOME = {

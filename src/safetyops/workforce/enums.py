@@ -1,0 +1,30 @@
+"""The vocabulary of the workforce: labeler statuses, training module kinds and module statuses.
+
+Imported by models, schemas, the pure roster and timeline modules, and the CLI.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class LabelerStatus(enum.StrEnum):
+    RECRUITING = "recruiting"
+    TRAINING = "training"
+    PRODUCTION = "production"
+    OFFBOARDED = "offboarded"
+
+
+class ModuleKind(enum.StrEnum):
+    READ_GUIDELINE = "read_guideline"
+    STUDY_EXAMPLES = "study_examples"
+    QUIZ = "quiz"
+    SHADOWING = "shadowing"
+    CALIBRATION = "calibration"
+
+
+class ModuleStatus(enum.StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    FAILED = "failed"
