@@ -291,11 +291,11 @@ def test_cli_yaml_errors_name_file_line_and_field(engine: Engine, team: Team, tm
     path = write_yaml(tmp_path, wrong)
     result = runner.invoke(cli_app, ["requests", "file", "--file", str(path)])
     assert result.exit_code == 2
-    assert f"{path}, line 6, field 'volume'" in flat(result.stderr)
-    assert f"{path}, line 10, field 'handling_time_s'" in flat(result.stderr)
+    assert f"{path}:6 volume:" in flat(result.stderr)
+    assert f"{path}:10 handling_time_s:" in flat(result.stderr)
     broken = write_yaml(tmp_path, "title: x\npolicies: [hate_speech\nmarkets: [BD]\n")
     result = runner.invoke(cli_app, ["requests", "file", "--file", str(broken)])
-    assert result.exit_code == 2 and f"{broken}, line 3" in flat(result.stderr)
+    assert result.exit_code == 2 and f"{broken}:3" in flat(result.stderr)
     assert count(engine, "labeling_requests") == 0
 
 
@@ -305,7 +305,7 @@ def test_cli_rules(engine: Engine, tmp_path: Path) -> None:
     custom = tmp_path / "rules.yaml"
     custom.write_text("scope:\n  known_policies: [spam]\ncapacity:\n  occupancy: 1.5\n", encoding="utf-8")
     bad = runner.invoke(cli_app, ["requests", "rules", "--rules", str(custom)])
-    assert bad.exit_code == 2 and f"{custom}, line 4, field 'capacity.occupancy'" in flat(bad.stderr)
+    assert bad.exit_code == 2 and f"{custom}:4 capacity.occupancy:" in flat(bad.stderr)
     custom.write_text("scope:\n  known_policies: [spam]\n", encoding="utf-8")
     ok = runner.invoke(cli_app, ["requests", "rules", "--rules", str(custom)])
     assert ok.exit_code == 0 and "1 known policies" in ok.stdout
