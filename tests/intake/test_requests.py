@@ -320,3 +320,12 @@ def test_rules_file_from_the_environment(
     req = client.post(f"{API}/requests", headers=team.alice, json=body()).json()
     policies = next(r for r in req["evaluation"] if r["rule"] == "scope.policies")
     assert policies["verdict"] == "fail" and "spam" in policies["reason"]
+
+
+def test_rules_option_help_names_the_environment_variable() -> None:
+    """The CLI writes the variable's name in its help (importing intake.service there would slow --help)."""
+    from safetyops.intake.service import RULES_ENV
+
+    for command in ("file", "evaluate", "decide", "rules"):
+        out = CliRunner().invoke(cli_app, ["requests", command, "--help"], terminal_width=200).output
+        assert f"${RULES_ENV}" in out, command
