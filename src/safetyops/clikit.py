@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import importlib
 import math
+import shlex
 import sys
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -290,7 +291,7 @@ class ProjectFirst(TyperCommand):
         first = positions[0]
         note(
             f"'{ctx.command_path} PROJECT …' is deprecated and goes in the next release; "
-            f"write '{ctx.command_path} -p {args[first]} …'"
+            f"write '{ctx.command_path} -p {shlex.quote(args[first])} …'"
         )
         return ["--project", args[first], *args[:first], *args[first + 1 :]]
 
