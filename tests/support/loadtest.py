@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from safetyops.auth.service import create_token
 from safetyops.db.engine import refresh_statistics
 from safetyops.demo import DEMO_TAXONOMY
-from safetyops.projects.schemas import ProjectSpec
+from safetyops.projects.schemas import DataCredit, ProjectSpec
 from safetyops.projects.service import create_project
 from safetyops.workforce.service import create_labeler, create_vendor
 
@@ -165,6 +165,7 @@ def setup_world(
     lease_minutes: int = 30,
     gold_rate: float = 0.0,
     name: str | None = None,
+    data_credit: DataCredit | None = None,
 ) -> World:
     """A vendor with `labelers` labelers (each with a token) and a project of `items` open items."""
     with Session(engine, expire_on_commit=False) as session, session.begin():
@@ -183,6 +184,7 @@ def setup_world(
             lease_minutes=lease_minutes,
             gold_rate=gold_rate,
             vendors=[vendor.name],
+            data_credit=data_credit,
         )
         project = create_project(session, spec, None)
     bulk_items(engine, project.id, items, overlap)
