@@ -5,9 +5,9 @@ found by comparing the project's name with the demo's; a project now carries its
 by `projects.schemas.DataCredit` when it is set through the API or a project file). A database that already
 holds the demo project (the name, and the batch the demo loads) gets the ConvAbuse credit it showed before.
 
-This is also the first revision of the one line: 0001 → 0002_quality → 0003_intake_planning →
-0004_workforce_guidelines → 0005_items_bulk_load → 0006_queue_writes → 0007_data_credit (they were
-branches off 0001 before; `db.migrate.upgrade` keeps one row of an older database's `alembic_version`).
+It is the first revision added since the revisions form one line (0001 → 0002_quality → 0003_intake_planning →
+0004_workforce_guidelines → 0005_items_bulk_load → 0006_queue_writes → 0007_data_credit; 0002–0006 were
+branches off 0001 before, and `db.migrate.upgrade` keeps one row of an older database's `alembic_version`).
 
 Revision ID: 0007_data_credit
 Revises: 0006_queue_writes
