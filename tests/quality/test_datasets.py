@@ -1,6 +1,9 @@
-"""Real data: Dawid & Skene's (1979) anaesthetists and ConvAbuse (EMNLP 2021, CC BY 4.0) end to end."""
+"""Real data end to end: Dawid & Skene's (1979) anaesthetists, Davidson et al. (2017) and ConvAbuse (EMNLP 2021)."""
 
 from __future__ import annotations
+
+import csv
+import gzip
 
 import krippendorff
 import numpy as np
@@ -19,13 +22,26 @@ from safetyops.quality.tabular import read_label_rows
 from .conftest import DATA
 
 ANAESTHESIA = DATA / "dawid_skene_1979" / "anaesthesia_A.csv"
+DAVIDSON = DATA / "davidson2017" / "counts.csv.gz"
 
 
 @pytest.fixture(scope="module")
 def anaesthesia():  # type: ignore[no-untyped-def]
-    if not ANAESTHESIA.exists():
-        pytest.skip("Dawid–Skene 1979 data not present")
     return read_label_rows(ANAESTHESIA).encode(numeric=True)
+
+
+@pytest.fixture(scope="module")
+def davidson() -> dict[str, np.ndarray]:
+    """Davidson et al. (2017): per tweet, how many of its 3–9 coders chose hate speech / offensive / neither,
+    and the authors' majority class (0, 1, 2 in that order)."""
+    with gzip.open(DAVIDSON, "rt", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    counts = np.array([[r["hate_speech"], r["offensive_language"], r["neither"]] for r in rows], np.int64)
+    return {
+        "counts": counts,
+        "count": np.array([r["count"] for r in rows], np.int64),
+        "class": np.array([r["class"] for r in rows], np.int64),
+    }
 
 
 def test_dawid_skene_1979_class_priors(anaesthesia) -> None:  # type: ignore[no-untyped-def]
@@ -50,6 +66,21 @@ def test_dawid_skene_gold_items_are_clamped(anaesthesia) -> None:  # type: ignor
     res = dawid_skene(e.items, e.raters, e.labels, e.n_items, e.n_raters, e.n_classes, gold=(gold_items, gold_classes))
     assert np.array_equal(res.labels[gold_items], gold_classes)
     assert np.allclose(res.posteriors[gold_items].max(axis=1), 1.0)
+
+
+def test_davidson_majority_vote_is_the_authors_class(davidson: dict[str, np.ndarray]) -> None:
+    """Unequal numbers of ratings per item (3, 4, 6, 7 or 9 coders): the vote over the expanded ratings gives
+    the class the authors published for every one of the 24,783 tweets (none of them is tied)."""
+    counts = davidson["counts"]
+    n_items = len(counts)
+    assert n_items == 24783 and np.array_equal(counts.sum(axis=1), davidson["count"])
+    assert set(np.unique(davidson["count"]).tolist()) == {3, 4, 6, 7, 9}
+    items = np.repeat(np.repeat(np.arange(n_items), 3), counts.ravel())
+    labels = np.repeat(np.tile(np.arange(3), n_items), counts.ravel())
+    mv = majority_vote(items, labels, n_items, 3)
+    assert not mv.tied.any()
+    assert np.array_equal(mv.labels, davidson["class"])
+    assert np.array_equal(count_matrix(items, labels, n_items, 3), counts)
 
 
 @pytest.fixture(scope="module")

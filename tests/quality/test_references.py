@@ -1,4 +1,4 @@
-"""Every published worked example in REFERENCES.md, reproduced to the digits shown."""
+"""Every published worked example in docs/references.md, reproduced to the digits shown."""
 
 from __future__ import annotations
 

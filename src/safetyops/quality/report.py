@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from safetyops.auth import policies
 from safetyops.auth.principal import Principal
-from safetyops.demo import CREDIT, DEMO_PROJECT
+from safetyops.projects.schemas import DataCredit
 from safetyops.quality.intervals import IntervalMethod
 from safetyops.quality.models import ExpertDecision, ExpertReview
 from safetyops.quality.review import score_verdicts, verdict_rows
@@ -101,8 +101,8 @@ def project_report(
         "qa": qa,
         "aggregation": aggregation,
     }
-    if project.name == DEMO_PROJECT:
-        report["data_credit"] = CREDIT
+    if project.data_credit is not None:
+        report["data_credit"] = DataCredit.model_validate(project.data_credit).text()
     return report
 
 
