@@ -5,6 +5,7 @@ in db/migrations/versions/ (revision "00NN_<area>", down_revision "0001").
 """
 
 import safetyops.auth.models
+import safetyops.delivery.models
 import safetyops.guidelines.models
 import safetyops.intake.models
 import safetyops.planning.models
