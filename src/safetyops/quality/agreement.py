@@ -290,9 +290,19 @@ def fleiss_kappa(
 ) -> AgreementResult:
     """Fleiss' κ from an items × categories count matrix; items may have different numbers of ratings.
 
-    SE and z are under H0 (Fleiss, Nee & Landis 1979); the CI is a percentile bootstrap over items.
+    With the same number of ratings on every item this is Fleiss (1971). With different numbers it is the
+    generalisation of Gwet, Handbook of Inter-Rater Reliability (4th ed., 2014), ch. 2, "Fleiss' generalized
+    kappa" (the one irrCAC computes: R `fleiss.kappa.raw`, Python `CAC.fleiss`): items without ratings are left
+    out; observed agreement p_a is the mean, over items with ≥ 2 ratings, of the share of agreeing rater pairs;
+    chance agreement p_e = Σ_k π_k², where π_k is the mean over items of the item's share of ratings in
+    category k (each item weighs the same, whatever its number of ratings). p_a and π_k are the ones Gwet's
+    AC1 uses (`gwet_ac1`), so the two differ only in their chance agreement.
+
+    SE and z are under H0 (Fleiss, Nee & Landis 1979), exact for equal numbers of ratings; with unequal
+    numbers N·n(n−1) becomes Σ n_i(n_i−1). The CI is a percentile bootstrap over items.
     """
     c = _as_counts(counts)
+    c = c[_rowsum(c) >= 1] if c.size else c
     n_i = c.sum(axis=1)
     p_i, pairable = _pair_agreement(c)
     n_ratings = int(n_i.sum())
@@ -314,7 +324,7 @@ def fleiss_kappa(
             **base,
         )
     p_bar = float(p_i[pairable].mean())
-    p_j = c.sum(axis=0) / n_ratings
+    p_j = _category_shares(c, n_i)
     p_e = float((p_j**2).sum())
     if np.isclose(p_e, 1.0):
         return AgreementResult(
@@ -354,13 +364,17 @@ def _fleiss_se0(p_j: FloatArray, n_i: FloatArray) -> float | None:
     return float(np.sqrt(2.0) / (s * np.sqrt(pairs)) * np.sqrt(inner))
 
 
+def _category_shares(c: FloatArray, n_i: FloatArray) -> FloatArray:
+    """π_k: the mean over items (each with ≥ 1 rating) of the item's share of ratings in category k."""
+    return np.asarray(np.ones(len(c)) @ (c / n_i[:, None]) / len(c), dtype=np.float64)
+
+
 def _fleiss_stat(w: FloatArray, prof: FloatArray) -> FloatArray:
-    """Fleiss' κ for each row of bootstrap weights over count profiles."""
+    """Fleiss' κ for each row of bootstrap weights over count profiles (each with ≥ 1 rating)."""
     p_i, pairable = _pair_agreement(prof)
     with np.errstate(invalid="ignore", divide="ignore"):
         p_bar = (w @ p_i) / (w @ pairable.astype(np.float64))
-        marg = w @ prof
-        p_j = marg / marg.sum(axis=1, keepdims=True)
+        p_j = (w @ (prof / _rowsum(prof)[:, None])) / w.sum(axis=1, keepdims=True)
         p_e = (p_j**2).sum(axis=1)
         return np.where(np.isclose(p_e, 1.0), np.nan, (p_bar - p_e) / (1 - p_e))
 
