@@ -12,15 +12,8 @@ from statsmodels.stats import inter_rater
 from statsmodels.stats.proportion import proportion_confint
 
 from safetyops.quality.aggregation import dawid_skene, majority_vote
-from safetyops.quality.agreement import (
-    cohen_kappa,
-    cohen_kappa_table,
-    count_matrix,
-    fleiss_kappa,
-    gwet_ac1,
-    krippendorff_alpha,
-    pairwise_agreement,
-)
+from safetyops.quality.agreement import count_matrix, fleiss_kappa, gwet_ac1, krippendorff_alpha
+from safetyops.quality.cohen import cohen_kappa, cohen_kappa_table, pairwise_agreement
 from safetyops.quality.intervals import clopper_pearson, wilson
 
 SEEDS = range(6)

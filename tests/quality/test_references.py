@@ -5,13 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from safetyops.quality.agreement import (
-    cohen_kappa_table,
-    fleiss_kappa,
-    gwet_ac1,
-    krippendorff_alpha,
-    reliability_counts,
-)
+from safetyops.quality.agreement import fleiss_kappa, gwet_ac1, krippendorff_alpha, reliability_counts
+from safetyops.quality.cohen import cohen_kappa_table
 from safetyops.quality.intervals import audit_sample_size, z_value, zero_defect_sample_size
 
 from .conftest import FLEISS_WIKI, KRIPP_A, KRIPP_B, KRIPP_C, KRIPP_D, fleiss_1971_counts

@@ -20,7 +20,7 @@ from rich.table import Table
 from safetyops.cli_support import friendly_errors
 from safetyops.quality import aggregation as agg
 from safetyops.quality import agreement as ag
-from safetyops.quality import intervals
+from safetyops.quality import cohen, intervals
 from safetyops.quality.tabular import LabelFileError, LabelRows, read_count_table, read_gold, read_label_rows
 
 stats_app = typer.Typer(help="Statistics on any CSV of item,rater,label rows.", no_args_is_help=True)
@@ -120,7 +120,7 @@ def _from_table(
                 path,
                 f"Cohen's κ needs a square table, got {counts.shape[0]} rows × {counts.shape[1]} columns",
             )
-        return ag.cohen_kappa_table(counts, weights.value if weights else None, confidence), {}
+        return cohen.cohen_kappa_table(counts, weights.value if weights else None, confidence), {}
     if metric is Metric.alpha and level is not LevelOpt.nominal:
         bad = [c for c in table.col_names if not _float_ok(c)]
         if bad:
@@ -172,7 +172,7 @@ def _from_rows(
     rows = read_label_rows(path)
     numeric = (metric is Metric.alpha and level is not LevelOpt.nominal) or (categories is None and _is_numeric(rows))
     enc = rows.encode(categories, numeric=numeric)
-    keep = ag.unique_pairs(enc.items, enc.raters, enc.n_raters)
+    keep = cohen.unique_pairs(enc.items, enc.raters, enc.n_raters)
     extra: dict[str, Any] = {"dropped_repeats": len(enc.items) - len(keep)}
     items, raters, labels = enc.items[keep], enc.raters[keep], enc.labels[keep]
     if metric is Metric.cohen:
@@ -185,8 +185,8 @@ def _from_rows(
                 None,
                 "rater",
             )
-        cols = ag.rater_columns(items, raters, labels, enc.n_items, 2)
-        return ag.cohen_kappa(
+        cols = cohen.rater_columns(items, raters, labels, enc.n_items, 2)
+        return cohen.cohen_kappa(
             cols[:, 0], cols[:, 1], enc.n_classes, weights.value if weights else None, confidence
         ), extra
     counts = ag.count_matrix(items, labels, enc.n_items, enc.n_classes)

@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from safetyops.quality import agreement as ag
+from safetyops.quality.cohen import pairwise_agreement
 from safetyops.quality.frame import IntArray, LabelFrame
 from safetyops.quality.intervals import IntervalMethod, proportion_ci
 
@@ -104,7 +105,7 @@ def agreement_stats(
     }
     if with_pairwise:
         labels = [names.get(int(r), str(int(r))) if names else str(int(r)) for r in rater_ids]
-        pw = ag.pairwise_agreement(item_codes, rater_codes, frame.codes, len(item_ids), n_r, k, labels)
+        pw = pairwise_agreement(item_codes, rater_codes, frame.codes, len(item_ids), n_r, k, labels)
         rows = pw.rows()
         for row, (a, b) in zip(rows, zip(*np.triu_indices(n_r, k=1), strict=True), strict=True):
             row["labeler_a"], row["labeler_b"] = int(rater_ids[a]), int(rater_ids[b])
