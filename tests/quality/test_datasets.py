@@ -1,4 +1,5 @@
-"""Real data: Dawid & Skene's (1979) anaesthetists and ConvAbuse (EMNLP 2021, CC BY 4.0) end to end."""
+"""Real data end to end: ConvAbuse (EMNLP 2021, CC BY 4.0).
+Dawid & Skene's (1979) anaesthetists are in test_dawid_skene_1979.py."""
 
 from __future__ import annotations
 
@@ -7,49 +8,8 @@ import numpy as np
 import pytest
 
 from safetyops.quality.aggregation import dawid_skene, encode_labels, majority_vote
-from safetyops.quality.agreement import (
-    count_matrix,
-    fleiss_kappa,
-    gwet_ac1,
-    krippendorff_alpha,
-    pairwise_agreement,
-)
-from safetyops.quality.tabular import read_label_rows
-
-from .conftest import DATA
-
-ANAESTHESIA = DATA / "dawid_skene_1979" / "anaesthesia_A.csv"
-
-
-@pytest.fixture(scope="module")
-def anaesthesia():  # type: ignore[no-untyped-def]
-    if not ANAESTHESIA.exists():
-        pytest.skip("Dawid–Skene 1979 data not present")
-    return read_label_rows(ANAESTHESIA).encode(numeric=True)
-
-
-def test_dawid_skene_1979_class_priors(anaesthesia) -> None:  # type: ignore[no-untyped-def]
-    """The paper's ML estimates of the class proportions are 0.40, 0.42, 0.11, 0.07 (Table 2)."""
-    e = anaesthesia
-    assert (e.n_items, e.n_raters, e.n_classes, len(e.items)) == (45, 5, 4, 315)
-    res = dawid_skene(e.items, e.raters, e.labels, e.n_items, e.n_raters, e.n_classes, smoothing=0.0, tol=1e-10)
-    assert res.converged and res.priors is not None
-    assert np.round(res.priors, 2) == pytest.approx([0.40, 0.42, 0.11, 0.07])
-    assert np.all(np.diff(res.ll_trace) > -1e-9)
-    # observer 1 rated each patient three times: its confusion rows are still distributions
-    assert res.confusion is not None and np.allclose(res.confusion.sum(axis=2), 1.0)
-    # every patient gets a label; DS only departs from the majority where votes are split
-    mv = majority_vote(e.items, e.labels, e.n_items, e.n_classes)
-    assert (res.labels >= 0).all()
-    assert (res.labels == mv.labels).mean() >= 0.9
-
-
-def test_dawid_skene_gold_items_are_clamped(anaesthesia) -> None:  # type: ignore[no-untyped-def]
-    e = anaesthesia
-    gold_items, gold_classes = np.array([0, 1, 2]), np.array([3, 3, 3])
-    res = dawid_skene(e.items, e.raters, e.labels, e.n_items, e.n_raters, e.n_classes, gold=(gold_items, gold_classes))
-    assert np.array_equal(res.labels[gold_items], gold_classes)
-    assert np.allclose(res.posteriors[gold_items].max(axis=1), 1.0)
+from safetyops.quality.agreement import count_matrix, fleiss_kappa, gwet_ac1, krippendorff_alpha
+from safetyops.quality.cohen import pairwise_agreement
 
 
 @pytest.fixture(scope="module")

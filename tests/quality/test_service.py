@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
-from safetyops.auth.models import Role, User
+from safetyops.auth.models import AuditEntry, Role, User
 from safetyops.auth.principal import Principal
 from safetyops.auth.service import create_token, create_user, principal_for_user
 from safetyops.demo import DEMO_TAXONOMY
@@ -23,6 +23,7 @@ from safetyops.projects.schemas import ProjectSpec
 from safetyops.projects.service import create_project
 from safetyops.quality import agreement as ag
 from safetyops.quality import calibration, review, service
+from safetyops.quality.aggregation import DS_SMOOTHING
 from safetyops.quality.intervals import audit_sample_size
 from safetyops.quality.loading import final_labels, latest_run
 from safetyops.quality.models import ExpertReview, QaTask
@@ -268,6 +269,23 @@ def test_aggregation_runs_store_final_labels_and_review_queue(world: QWorld) -> 
         from safetyops.quality.models import AggregationRun
 
         assert final_labels(s, s.get_one(AggregationRun, first_run))[world.items["i4"]] == ("-1", 1.0)
+
+
+def test_aggregation_smoothing_reaches_dawid_skene(world: QWorld) -> None:
+    ops = world.principal("ops")
+    with Session(world.engine) as s, s.begin():
+        plain = service.run_aggregation(s, ops, world.project_id, method="ds", smoothing=0.0)
+        default = service.run_aggregation(s, ops, world.project_id, method="ds")
+        assert (plain["smoothing"], default["smoothing"]) == (0.0, DS_SMOOTHING)
+        # 0 is the plain maximum-likelihood fit: its likelihood is the higher one
+        assert plain["log_likelihood"] > default["log_likelihood"]
+        audit = s.scalars(select(AuditEntry).where(AuditEntry.action == "quality.aggregate").order_by(AuditEntry.id))
+        assert [e.detail["smoothing"] for e in audit] == [0.0, DS_SMOOTHING]
+        assert service.run_aggregation(s, ops, world.project_id, method="mv")["smoothing"] is None
+        for bad in (-0.5, float("nan"), float("inf")):
+            with pytest.raises(InvalidInput) as err:
+                service.run_aggregation(s, ops, world.project_id, method="ds", smoothing=bad)
+            assert [p.field for p in err.value.problems] == ["smoothing"]
 
 
 # ------------------------------------------------------------------------------------------------ QA review
