@@ -1,4 +1,5 @@
-"""Real data end to end: Dawid & Skene's (1979) anaesthetists, Davidson et al. (2017) and ConvAbuse (EMNLP 2021)."""
+"""Real data end to end: Davidson et al. (2017) and ConvAbuse (EMNLP 2021, CC BY 4.0).
+Dawid & Skene's (1979) anaesthetists are in test_dawid_skene_1979.py."""
 
 from __future__ import annotations
 
@@ -10,24 +11,12 @@ import numpy as np
 import pytest
 
 from safetyops.quality.aggregation import dawid_skene, encode_labels, majority_vote
-from safetyops.quality.agreement import (
-    count_matrix,
-    fleiss_kappa,
-    gwet_ac1,
-    krippendorff_alpha,
-    pairwise_agreement,
-)
-from safetyops.quality.tabular import read_label_rows
+from safetyops.quality.agreement import count_matrix, fleiss_kappa, gwet_ac1, krippendorff_alpha
+from safetyops.quality.cohen import pairwise_agreement
 
 from .conftest import DATA
 
-ANAESTHESIA = DATA / "dawid_skene_1979" / "anaesthesia_A.csv"
 DAVIDSON = DATA / "davidson2017" / "counts.csv.gz"
-
-
-@pytest.fixture(scope="module")
-def anaesthesia():  # type: ignore[no-untyped-def]
-    return read_label_rows(ANAESTHESIA).encode(numeric=True)
 
 
 @pytest.fixture(scope="module")
@@ -42,30 +31,6 @@ def davidson() -> dict[str, np.ndarray]:
         "count": np.array([r["count"] for r in rows], np.int64),
         "class": np.array([r["class"] for r in rows], np.int64),
     }
-
-
-def test_dawid_skene_1979_class_priors(anaesthesia) -> None:  # type: ignore[no-untyped-def]
-    """The paper's ML estimates of the class proportions are 0.40, 0.42, 0.11, 0.07 (Table 2)."""
-    e = anaesthesia
-    assert (e.n_items, e.n_raters, e.n_classes, len(e.items)) == (45, 5, 4, 315)
-    res = dawid_skene(e.items, e.raters, e.labels, e.n_items, e.n_raters, e.n_classes, smoothing=0.0, tol=1e-10)
-    assert res.converged and res.priors is not None
-    assert np.round(res.priors, 2) == pytest.approx([0.40, 0.42, 0.11, 0.07])
-    assert np.all(np.diff(res.ll_trace) > -1e-9)
-    # observer 1 rated each patient three times: its confusion rows are still distributions
-    assert res.confusion is not None and np.allclose(res.confusion.sum(axis=2), 1.0)
-    # every patient gets a label; DS only departs from the majority where votes are split
-    mv = majority_vote(e.items, e.labels, e.n_items, e.n_classes)
-    assert (res.labels >= 0).all()
-    assert (res.labels == mv.labels).mean() >= 0.9
-
-
-def test_dawid_skene_gold_items_are_clamped(anaesthesia) -> None:  # type: ignore[no-untyped-def]
-    e = anaesthesia
-    gold_items, gold_classes = np.array([0, 1, 2]), np.array([3, 3, 3])
-    res = dawid_skene(e.items, e.raters, e.labels, e.n_items, e.n_raters, e.n_classes, gold=(gold_items, gold_classes))
-    assert np.array_equal(res.labels[gold_items], gold_classes)
-    assert np.allclose(res.posteriors[gold_items].max(axis=1), 1.0)
 
 
 def test_davidson_majority_vote_is_the_authors_class(davidson: dict[str, np.ndarray]) -> None:

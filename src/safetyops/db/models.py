@@ -5,6 +5,7 @@ db/migrations/versions/ (revision "00NN_<what>", down_revision the current head:
 """
 
 import safetyops.auth.models
+import safetyops.delivery.models
 import safetyops.guidelines.models
 import safetyops.intake.models
 import safetyops.planning.models
