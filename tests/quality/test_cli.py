@@ -223,3 +223,13 @@ def test_sample_size() -> None:
 def test_help_has_example(command: str) -> None:
     result = runner.invoke(app, ["stats", command, "--help"])
     assert result.exit_code == 0 and f"safetyops stats {command}" in result.stdout
+
+
+def test_smoothing_option_shows_the_library_default() -> None:
+    """The CLIs write Dawid–Skene's default smoothing as text (importing aggregation would slow --help)."""
+    from safetyops.quality.aggregation import DS_SMOOTHING
+    from safetyops.quality.stats_cli import SMOOTHING
+
+    assert SMOOTHING.default == DS_SMOOTHING
+    result = runner.invoke(app, ["stats", "aggregate", "--help"], terminal_width=200)
+    assert f"[default: {DS_SMOOTHING}]" in result.stdout

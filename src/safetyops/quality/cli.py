@@ -15,6 +15,7 @@ import typer
 from safetyops.clikit import JSON, PROJECT, parse_day, print_json, project_id, read_file, say, show, typer_app
 from safetyops.errors import InvalidInput
 from safetyops.quality.enums import AggregationMethod, IntervalMethod, TiePolicy
+from safetyops.quality.stats_cli import SMOOTHING
 
 quality_app = typer_app()
 
@@ -207,6 +208,7 @@ def aggregate_command(
     question: str = QUESTION,
     date_from: str = FROM,
     date_to: str = TO,
+    smoothing: float = SMOOTHING,
     as_json: bool = JSON,
 ) -> None:
     """Aggregate labels into stored final labels; low-confidence items enter the expert review queue.
@@ -226,6 +228,7 @@ def aggregate_command(
             method=method.value,
             tie=tie.value,
             threshold=threshold,
+            smoothing=smoothing,
             **_period(date_from, date_to),
         )
     show(res, as_json, title="aggregation run")
@@ -287,12 +290,13 @@ def model_import_command(
     Example: safetyops quality model-import --project 1 --file preds.csv --name classifier-v3
     """
     from safetyops.db.engine import session_scope
-    from safetyops.quality import service
+    from safetyops.delivery import service as delivery
+    from safetyops.quality.service import CLI_PRINCIPAL
 
     pid = project_id(project)
     data = read_file(file)
     with session_scope() as session:
-        res = service.import_predictions(session, service.CLI_PRINCIPAL, pid, data, file.name, name)
+        res = delivery.import_predictions(session, CLI_PRINCIPAL, pid, data, file.name, name)
     if as_json:
         print_json(res)
         return
@@ -312,12 +316,13 @@ def model_eval_command(
     Example: safetyops quality model-eval --run 1 --target-precision 0.95
     """
     from safetyops.db.engine import session_scope
-    from safetyops.quality import service
+    from safetyops.delivery import service as delivery
+    from safetyops.quality.service import CLI_PRINCIPAL
 
     with session_scope() as session:
-        res = service.evaluate_model(
+        res = delivery.evaluate_model(
             session,
-            service.CLI_PRINCIPAL,
+            CLI_PRINCIPAL,
             run,
             question=question,
             threshold=threshold,

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from safetyops.quality import aggregation as agg
 from safetyops.quality import agreement as ag
+from safetyops.quality import cohen
 from safetyops.quality.enums import AggregationMethod, Level, Metric, TiePolicy, Weights
 from safetyops.quality.tabular import LabelFileError, LabelRows, read_count_table, read_gold, read_label_rows
 
@@ -59,7 +60,7 @@ def _from_table(
                 path,
                 f"Cohen's κ needs a square table, got {counts.shape[0]} rows × {counts.shape[1]} columns",
             )
-        return ag.cohen_kappa_table(counts, weights.value if weights else None, confidence)
+        return cohen.cohen_kappa_table(counts, weights.value if weights else None, confidence)
     if metric is Metric.alpha and level is not Level.nominal:
         bad = [c for c in table.col_names if not _float_ok(c)]
         if bad:
@@ -111,7 +112,7 @@ def _from_rows(
     rows = read_label_rows(path)
     numeric = (metric is Metric.alpha and level is not Level.nominal) or (categories is None and _is_numeric(rows))
     enc = rows.encode(categories, numeric=numeric)
-    keep = ag.unique_pairs(enc.items, enc.raters, enc.n_raters)
+    keep = cohen.unique_pairs(enc.items, enc.raters, enc.n_raters)
     dropped = len(enc.items) - len(keep)
     items, raters, labels = enc.items[keep], enc.raters[keep], enc.labels[keep]
     if metric is Metric.cohen:
@@ -124,8 +125,8 @@ def _from_rows(
                 None,
                 "rater",
             )
-        cols = ag.rater_columns(items, raters, labels, enc.n_items, 2)
-        return ag.cohen_kappa(
+        cols = cohen.rater_columns(items, raters, labels, enc.n_items, 2)
+        return cohen.cohen_kappa(
             cols[:, 0], cols[:, 1], enc.n_classes, weights.value if weights else None, confidence
         ), dropped
     counts = ag.count_matrix(items, labels, enc.n_items, enc.n_classes)
@@ -157,8 +158,12 @@ def aggregate_file(
     threshold: float,
     gold: Path | None,
     out: Path | None,
+    smoothing: float = agg.DS_SMOOTHING,
 ) -> FileAggregation:
-    """Aggregate a label file into a final label per item (and write them as CSV to `out` when given)."""
+    """Aggregate a label file into a final label per item (and write them as CSV to `out` when given).
+
+    `smoothing` is Dawid–Skene's (method ds): added to every count; 0 is the plain maximum-likelihood fit.
+    """
     enc = read_label_rows(path).encode()
     severity = None
     if severity_order is not None:
@@ -168,7 +173,7 @@ def aggregate_file(
             raise ValueError(f"--severity-order: {missing[0]!r} is not a label in {path}")
         severity = [known[o] for o in severity_order]
     gold_codes = _gold_codes(gold, enc) if gold is not None else None
-    res = _aggregate(enc, method, tie, severity, threshold, gold_codes)
+    res = _aggregate(enc, method, tie, severity, threshold, gold_codes, smoothing)
     if out is not None:
         _write_labels(out, enc, res)
     return _result(path, enc, res)
@@ -195,13 +200,22 @@ def _aggregate(
     severity: list[int] | None,
     threshold: float,
     gold: tuple[NDArray[np.int64], NDArray[np.int64]] | None,
+    smoothing: float,
 ) -> agg.AggregationResult:
     kw: dict[str, Any] = {"tie": tie.value, "severity_order": severity, "threshold": threshold}
     if method is AggregationMethod.mv:
         return agg.majority_vote(enc.items, enc.labels, enc.n_items, enc.n_classes, **kw)
     if method is AggregationMethod.ds:
         return agg.dawid_skene(
-            enc.items, enc.raters, enc.labels, enc.n_items, enc.n_raters, enc.n_classes, gold=gold, **kw
+            enc.items,
+            enc.raters,
+            enc.labels,
+            enc.n_items,
+            enc.n_raters,
+            enc.n_classes,
+            gold=gold,
+            smoothing=smoothing,
+            **kw,
         )
     reference = agg.majority_vote(enc.items, enc.labels, enc.n_items, enc.n_classes).labels
     if gold is not None:

@@ -22,7 +22,9 @@ from safetyops.db.base import utcnow
 from safetyops.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem
 from safetyops.guidelines.taxonomy import Taxonomy, validate_answer
 from safetyops.projects.models import GoldAnswer, Item, Project
+from safetyops.quality.frame import period_bounds
 from safetyops.quality.intervals import IntervalMethod, audit_sample_size
+from safetyops.quality.loading import labeler_info
 from safetyops.quality.models import (
     DisputeOutcome,
     ErrorType,
@@ -33,15 +35,8 @@ from safetyops.quality.models import (
     QaTask,
     QaVerdict,
 )
-from safetyops.quality.service import (
-    Scope,
-    actor_of,
-    grouped_rates,
-    labeler_info,
-    period_bounds,
-    rate_row,
-    scope_of,
-)
+from safetyops.quality.rates import grouped_rates, rate_row
+from safetyops.quality.scope import Scope, actor_of, scope_of
 from safetyops.work.models import Label
 from safetyops.workforce.models import Labeler
 

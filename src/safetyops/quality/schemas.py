@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from safetyops.quality.aggregation import DS_SMOOTHING
+
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -19,6 +21,12 @@ class AggregateIn(_In):
     threshold: float = Field(default=0.0, ge=0.0, le=1.0)
     date_from: date | None = Field(default=None, alias="from")
     date_to: date | None = Field(default=None, alias="to")
+    smoothing: float = Field(
+        default=DS_SMOOTHING,
+        ge=0.0,
+        allow_inf_nan=False,
+        description="Dawid–Skene (method ds): Dirichlet smoothing of the counts; 0 = the plain maximum-likelihood fit",
+    )
 
 
 class DecisionIn(_In):

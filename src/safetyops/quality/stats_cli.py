@@ -18,6 +18,14 @@ from safetyops.quality.enums import AggregationMethod, IntervalMethod, Level, Me
 
 stats_app = typer_app()
 
+# Dawid–Skene's smoothing option, shared with `quality aggregate`. Its default is aggregation.DS_SMOOTHING, written
+# here because importing aggregation (NumPy) would slow --help; tests/quality/test_cli.py checks the two agree.
+SMOOTHING = typer.Option(
+    0.01,
+    "--smoothing",
+    help="Dawid–Skene (ds): added to every count (a Dirichlet prior); 0 = the plain maximum-likelihood fit.",
+)
+
 
 @contextmanager
 def _bad_input() -> Iterator[None]:
@@ -85,6 +93,7 @@ def aggregate(
     ),
     threshold: float = typer.Option(0.7, "--threshold", help="Below this confidence an item needs review."),
     gold: Path | None = typer.Option(None, "--gold", help="CSV of item,label gold answers (weighted, ds)."),
+    smoothing: float = SMOOTHING,
     as_json: bool = JSON,
 ) -> None:
     """Final label per item with its confidence; low-confidence or tied items are listed for expert review.
@@ -94,7 +103,7 @@ def aggregate(
     from safetyops.quality.filestats import aggregate_file
 
     with _bad_input():
-        res = aggregate_file(file, method, tie, _split(severity_order), threshold, gold, out)
+        res = aggregate_file(file, method, tie, _split(severity_order), threshold, gold, out, smoothing)
     if as_json:
         show({**res.summary, "needs_review": res.needs_review, "items": res.items}, True)
         return
