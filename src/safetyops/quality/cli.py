@@ -136,7 +136,7 @@ def accuracy_command(
     date_to: str = TO,
     question: str = QUESTION,
     group_by: str = typer.Option("labeler", "--by", help="labeler | vendor | site | project | policy | day"),
-    method: IntervalMethod = typer.Option(IntervalMethod.wilson, "--method"),
+    method: IntervalMethod = typer.Option(IntervalMethod.WILSON, "--method"),
     against: str = typer.Option("gold", "--against", help="gold | final (the newest aggregation's labels)"),
     as_json: bool = JSON,
 ) -> None:
@@ -202,8 +202,8 @@ def agreement_command(
 @quality_app.command("aggregate")
 def aggregate_command(
     project: str = PROJECT,
-    method: AggregationMethod = typer.Option(AggregationMethod.ds, "--method"),
-    tie: TiePolicy = typer.Option(TiePolicy.expert_review, "--tie"),
+    method: AggregationMethod = typer.Option(AggregationMethod.DAWID_SKENE, "--method"),
+    tie: TiePolicy = typer.Option(TiePolicy.EXPERT_REVIEW, "--tie"),
     threshold: float = typer.Option(0.0, "--threshold", help="items under this confidence go to expert review"),
     question: str = QUESTION,
     date_from: str = FROM,
@@ -431,7 +431,7 @@ def qa_scores_command(
     project: str = PROJECT,
     date_from: str = FROM,
     date_to: str = TO,
-    method: IntervalMethod = typer.Option(IntervalMethod.wilson, "--method"),
+    method: IntervalMethod = typer.Option(IntervalMethod.WILSON, "--method"),
     as_json: bool = JSON,
 ) -> None:
     """QA scores per labeler and vendor (technical errors excluded, overturned verdicts count as correct).

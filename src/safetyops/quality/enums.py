@@ -1,42 +1,52 @@
-"""The vocabulary of the quality statistics the commands offer: agreement metrics, measurement levels, Cohen
-weights, aggregation methods, tie policies and interval methods. Imported by the CLI (`quality`, `stats`)."""
+"""The quality area's vocabulary the commands offer: agreement metrics, measurement levels, Cohen weights,
+aggregation methods, tie policies and interval methods. Imported by the CLIs (`quality`, `stats`) and filestats."""
 
 from __future__ import annotations
 
 import enum
 
 
-class Metric(enum.StrEnum):
-    percent = "percent"
-    cohen = "cohen"
-    fleiss = "fleiss"
-    alpha = "alpha"
-    ac1 = "ac1"
-
-
-class Level(enum.StrEnum):
-    nominal = "nominal"
-    ordinal = "ordinal"
-    interval = "interval"
-    ratio = "ratio"
-
-
-class Weights(enum.StrEnum):
-    linear = "linear"
-    quadratic = "quadratic"
-
-
 class AggregationMethod(enum.StrEnum):
-    mv = "mv"
-    weighted = "weighted"
-    ds = "ds"
+    MAJORITY_VOTE = "mv"
+    WEIGHTED_VOTE = "weighted"
+    DAWID_SKENE = "ds"
 
 
 class TiePolicy(enum.StrEnum):
-    expert_review = "expert_review"
-    severity = "severity"
+    """What a tie (or a too-low confidence) leads to: an expert's decision, or the most severe tied class."""
+
+    EXPERT_REVIEW = "expert_review"
+    SEVERITY = "severity"
 
 
 class IntervalMethod(enum.StrEnum):
-    wilson = "wilson"
-    clopper_pearson = "clopper-pearson"
+    """Confidence interval of a proportion."""
+
+    WILSON = "wilson"
+    CLOPPER_PEARSON = "clopper-pearson"
+
+
+class Level(enum.StrEnum):
+    """Measurement level of a question's answers (Krippendorff's α)."""
+
+    NOMINAL = "nominal"
+    ORDINAL = "ordinal"
+    INTERVAL = "interval"
+    RATIO = "ratio"
+
+
+class KappaWeights(enum.StrEnum):
+    """Disagreement weights of a weighted Cohen κ."""
+
+    LINEAR = "linear"
+    QUADRATIC = "quadratic"
+
+
+class Metric(enum.StrEnum):
+    """An agreement statistic `safetyops stats agreement` computes."""
+
+    PERCENT = "percent"
+    COHEN = "cohen"
+    FLEISS = "fleiss"
+    ALPHA = "alpha"
+    AC1 = "ac1"

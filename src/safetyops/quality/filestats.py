@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from safetyops.quality import aggregation as agg
 from safetyops.quality import agreement as ag
 from safetyops.quality import cohen
-from safetyops.quality.enums import AggregationMethod, Level, Metric, TiePolicy, Weights
+from safetyops.quality.enums import AggregationMethod, KappaWeights, Level, Metric, TiePolicy
 from safetyops.quality.tabular import LabelFileError, LabelRows, read_count_table, read_gold, read_label_rows
 
 # ------------------------------------------------------------------------------------------ agreement
@@ -27,7 +27,7 @@ def agreement_of_file(
     path: Path,
     metric: Metric,
     level: Level,
-    weights: Weights | None,
+    weights: KappaWeights | None,
     categories: list[str] | None,
     bootstrap: int,
     confidence: float,
@@ -50,18 +50,18 @@ def _is_numeric(rows: LabelRows) -> bool:
 
 
 def _from_table(
-    path: Path, metric: Metric, level: Level, weights: Weights | None, bootstrap: int, confidence: float
+    path: Path, metric: Metric, level: Level, weights: KappaWeights | None, bootstrap: int, confidence: float
 ) -> ag.AgreementResult:
     table = read_count_table(path)
     counts = table.counts
-    if metric is Metric.cohen:
+    if metric is Metric.COHEN:
         if counts.shape[0] != counts.shape[1]:
             raise LabelFileError(
                 path,
                 f"Cohen's κ needs a square table, got {counts.shape[0]} rows × {counts.shape[1]} columns",
             )
         return cohen.cohen_kappa_table(counts, weights.value if weights else None, confidence)
-    if metric is Metric.alpha and level is not Level.nominal:
+    if metric is Metric.ALPHA and level is not Level.NOMINAL:
         bad = [c for c in table.col_names if not _float_ok(c)]
         if bad:
             raise LabelFileError(
@@ -89,11 +89,11 @@ def _float_ok(text: str) -> bool:
 def _from_counts(
     metric: Metric, level: Level, counts: Any, n_raters: int | None, bootstrap: int, confidence: float
 ) -> ag.AgreementResult:
-    if metric is Metric.fleiss:
+    if metric is Metric.FLEISS:
         return ag.fleiss_kappa(counts, confidence, bootstrap, n_raters=n_raters)
-    if metric is Metric.ac1:
+    if metric is Metric.AC1:
         return ag.gwet_ac1(counts, confidence, n_raters=n_raters)
-    if metric is Metric.alpha:
+    if metric is Metric.ALPHA:
         return ag.krippendorff_alpha_counts(
             counts, None, level.value, n_raters=n_raters or 0, bootstrap=bootstrap, confidence=confidence
         )
@@ -104,18 +104,18 @@ def _from_rows(
     path: Path,
     metric: Metric,
     level: Level,
-    weights: Weights | None,
+    weights: KappaWeights | None,
     categories: list[str] | None,
     bootstrap: int,
     confidence: float,
 ) -> tuple[ag.AgreementResult, int]:
     rows = read_label_rows(path)
-    numeric = (metric is Metric.alpha and level is not Level.nominal) or (categories is None and _is_numeric(rows))
+    numeric = (metric is Metric.ALPHA and level is not Level.NOMINAL) or (categories is None and _is_numeric(rows))
     enc = rows.encode(categories, numeric=numeric)
     keep = cohen.unique_pairs(enc.items, enc.raters, enc.n_raters)
     dropped = len(enc.items) - len(keep)
     items, raters, labels = enc.items[keep], enc.raters[keep], enc.labels[keep]
-    if metric is Metric.cohen:
+    if metric is Metric.COHEN:
         if enc.n_raters != 2:
             names = ", ".join(map(str, enc.rater_ids[:5]))
             raise LabelFileError(
@@ -130,7 +130,7 @@ def _from_rows(
             cols[:, 0], cols[:, 1], enc.n_classes, weights.value if weights else None, confidence
         ), dropped
     counts = ag.count_matrix(items, labels, enc.n_items, enc.n_classes)
-    if metric is Metric.alpha:
+    if metric is Metric.ALPHA:
         values = enc.classes.astype(np.float64) if numeric else None
         return ag.krippendorff_alpha_counts(
             counts, values, level.value, n_raters=enc.n_raters, bootstrap=bootstrap, confidence=confidence
@@ -203,9 +203,9 @@ def _aggregate(
     smoothing: float,
 ) -> agg.AggregationResult:
     kw: dict[str, Any] = {"tie": tie.value, "severity_order": severity, "threshold": threshold}
-    if method is AggregationMethod.mv:
+    if method is AggregationMethod.MAJORITY_VOTE:
         return agg.majority_vote(enc.items, enc.labels, enc.n_items, enc.n_classes, **kw)
-    if method is AggregationMethod.ds:
+    if method is AggregationMethod.DAWID_SKENE:
         return agg.dawid_skene(
             enc.items,
             enc.raters,

@@ -14,7 +14,7 @@ import typer
 
 from safetyops.clikit import JSON, note, show, typer_app
 from safetyops.errors import InvalidInput, Problem
-from safetyops.quality.enums import AggregationMethod, IntervalMethod, Level, Metric, TiePolicy, Weights
+from safetyops.quality.enums import AggregationMethod, IntervalMethod, KappaWeights, Level, Metric, TiePolicy
 
 stats_app = typer_app()
 
@@ -50,9 +50,9 @@ def _split(text: str | None) -> list[str] | None:
 )
 def agreement(
     file: Path = typer.Argument(..., help="CSV of item,rater,label rows (or a count table with --table)."),
-    metric: Metric = typer.Option(Metric.alpha, "--metric", help="Statistic to compute."),
-    level: Level = typer.Option(Level.nominal, "--level", help="Measurement level for α."),
-    weights: Weights | None = typer.Option(None, "--weights", help="Weighted Cohen's κ."),
+    metric: Metric = typer.Option(Metric.ALPHA, "--metric", help="Statistic to compute."),
+    level: Level = typer.Option(Level.NOMINAL, "--level", help="Measurement level for α."),
+    weights: KappaWeights | None = typer.Option(None, "--weights", help="Weighted Cohen's κ."),
     categories: str | None = typer.Option(None, "--categories", help="Full category list, e.g. A,B,C."),
     as_json: bool = JSON,
     bootstrap: int = typer.Option(1000, "--bootstrap", min=0, help="Resamples for bootstrap CIs (0: none)."),
@@ -84,10 +84,10 @@ def agreement(
 def aggregate(
     file: Path = typer.Argument(..., help="CSV of item,rater,label rows."),
     method: AggregationMethod = typer.Option(
-        AggregationMethod.mv, "--method", help="mv: majority; weighted: by rater accuracy; ds: Dawid–Skene."
+        AggregationMethod.MAJORITY_VOTE, "--method", help="mv: majority; weighted: by rater accuracy; ds: Dawid–Skene."
     ),
     out: Path | None = typer.Option(None, "--out", help="Write item,label,confidence,needs_review,tied CSV."),
-    tie: TiePolicy = typer.Option(TiePolicy.expert_review, "--tie", help="What a tied vote gets."),
+    tie: TiePolicy = typer.Option(TiePolicy.EXPERT_REVIEW, "--tie", help="What a tied vote gets."),
     severity_order: str | None = typer.Option(
         None, "--severity-order", help="Labels, most severe first, e.g. severe,mild,none."
     ),
@@ -115,7 +115,7 @@ def aggregate(
 def accuracy(
     correct: int = typer.Option(..., "--correct", min=0, help="Labels judged correct."),
     total: int = typer.Option(..., "--total", min=0, help="Labels audited."),
-    method: IntervalMethod = typer.Option(IntervalMethod.wilson, "--method", help="Interval method."),
+    method: IntervalMethod = typer.Option(IntervalMethod.WILSON, "--method", help="Interval method."),
     confidence: float = typer.Option(0.95, "--confidence", help="Confidence level."),
     as_json: bool = JSON,
 ) -> None:
