@@ -35,6 +35,11 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.1%}"
 
 
+def _ci_pct(row: dict[str, Any]) -> str:
+    """A rate's confidence interval in percent ('—' when there is none)."""
+    return "—" if row["ci_low"] is None else f"{row['ci_low']:.1%} – {row['ci_high']:.1%}"
+
+
 def _rate(row: dict[str, Any]) -> str:
     if row.get("accuracy") is None:
         return f"— (n={row['n']})"
@@ -49,7 +54,7 @@ def _show_rates(title: str, rows: list[dict[str, Any]]) -> None:
             "n": r["n"],
             "correct": r["correct"],
             "rate": _pct(r["accuracy"]),
-            "95% CI": "—" if r["ci_low"] is None else f"{r['ci_low']:.1%} – {r['ci_high']:.1%}",
+            "95% CI": _ci_pct(r),
         }
         for r in rows
     ]
@@ -570,7 +575,7 @@ def calibration_results_command(
             "n keyed": p["n"],
             "correct": p["correct"],
             "accuracy": _pct(p["accuracy"]),
-            "95% CI": "—" if p["ci_low"] is None else f"{p['ci_low']:.1%} – {p['ci_high']:.1%}",
+            "95% CI": _ci_pct(p),
         }
         for p in res["people"]
     ]
