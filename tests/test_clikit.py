@@ -19,8 +19,12 @@ from safetyops.cli import COMMANDS, Root, app
 from safetyops.clikit import SafeGroup, report, show
 from safetyops.errors import InvalidInput, NotFound, Problem
 
-# What a --help must not import: the libraries that made `safetyops --help` take ~3 s of CPU.
-HEAVY = ("numpy", "scipy", "sqlalchemy", "sqlalchemy.orm", "pyarrow", "fastapi", "pandas", "openpyxl", "uvicorn")
+# What a --help must not import: the libraries that made `safetyops --help` take ~3 s of CPU, and pydantic, which
+# Typer imports to coerce a group's unset flags unless clikit.SafeGroup sets them to False.
+HEAVY = (
+    *("numpy", "scipy", "sqlalchemy", "sqlalchemy.orm", "pyarrow", "fastapi", "pandas", "openpyxl", "uvicorn"),
+    "pydantic",
+)
 
 PROBE = """
 import json, sys
