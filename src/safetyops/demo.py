@@ -13,14 +13,15 @@ from typing import Any
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
-from safetyops.auth.models import Role
+from safetyops.auth.enums import Role
 from safetyops.auth.service import create_token, create_user
 from safetyops.db.base import utcnow
 from safetyops.guidelines import service as guidelines
 from safetyops.projects.models import Batch, Item, Project
 from safetyops.projects.schemas import ProjectSpec
 from safetyops.projects.service import create_project
-from safetyops.work.models import Assignment, AssignmentStatus, Label
+from safetyops.work.enums import AssignmentStatus
+from safetyops.work.models import Assignment, Label
 from safetyops.workforce.service import create_labeler, create_site, create_vendor
 
 DEMO_PROJECT = "ConvAbuse demo"

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from safetyops.api import create_app
-from safetyops.auth.models import Role
+from safetyops.auth.enums import Role
 from safetyops.auth.service import create_token, create_user
 from safetyops.demo import DEMO_TAXONOMY
 from safetyops.work import service as work_service

@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from safetyops.api import create_app
-from safetyops.auth.models import Role
+from safetyops.auth.enums import Role
 from safetyops.auth.service import create_token, create_user
 from safetyops.cli import app
 from safetyops.errors import Conflict, InvalidInput, NotFound
 from safetyops.guidelines import service
-from safetyops.guidelines.models import ExampleStatus, NoticeReceipt
+from safetyops.guidelines.enums import ExampleStatus
+from safetyops.guidelines.models import NoticeReceipt
 from safetyops.projects.models import Item, Project
 from safetyops.projects.service import add_member
 from tests.workforce.training_world import training_world

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from safetyops.api import create_app
-from safetyops.auth.models import AuditEntry, Role, User
+from safetyops.auth.enums import Role
+from safetyops.auth.models import AuditEntry, User
 from safetyops.auth.service import clear_auth_cache, create_token, create_user
 from safetyops.cli import app as cli_app
 from safetyops.intake.models import LabelingRequest, RequestDecision

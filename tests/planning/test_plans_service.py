@@ -9,7 +9,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from safetyops.intake import service as intake
-from safetyops.intake.schemas import DecisionIn, Outcome, RequestSpec
+from safetyops.intake.enums import Outcome
+from safetyops.intake.schemas import DecisionIn, RequestSpec
 from safetyops.planning import service
 from safetyops.projects.models import Item
 from safetyops.work.models import Label

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
-from safetyops.auth.models import Role, User
+from safetyops.auth.enums import Role
+from safetyops.auth.models import User
 from safetyops.auth.principal import Principal
 from safetyops.auth.service import create_token, create_user, principal_for_user
 from safetyops.demo import DEMO_TAXONOMY

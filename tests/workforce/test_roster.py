@@ -12,7 +12,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from safetyops.api import create_app
-from safetyops.auth.models import Role, User
+from safetyops.auth.enums import Role
+from safetyops.auth.models import User
 from safetyops.auth.service import create_token, create_user
 from safetyops.errors import InvalidInput
 from safetyops.workforce import service

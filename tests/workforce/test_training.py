@@ -16,7 +16,8 @@ from safetyops.guidelines import service as guidelines
 from safetyops.projects.models import Project
 from safetyops.work import service as work
 from safetyops.workforce import training_service as training
-from safetyops.workforce.models import CertificationGrant, Labeler, ModuleStatus, QuizAttempt
+from safetyops.workforce.enums import ModuleStatus
+from safetyops.workforce.models import CertificationGrant, Labeler, QuizAttempt
 from tests.workforce.training_world import MONDAY, TrainingWorld, training_world
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from safetyops.api import create_app
-from safetyops.auth.models import Role
+from safetyops.auth.enums import Role
 from safetyops.auth.service import clear_auth_cache, create_token, create_user
 from safetyops.cli import app
 from safetyops.workforce import service

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from safetyops.auth import policies, service
 from safetyops.auth.deps import NO_TOKEN, PrincipalDep, SessionDep
-from safetyops.auth.models import AuditEntry, Role, User
+from safetyops.auth.enums import Role
+from safetyops.auth.models import AuditEntry, User
 from safetyops.auth.schemas import AuditOut, LoginIn, MeOut, TokenIn, TokenOut, UserIn, UserOut
 from safetyops.errors import Forbidden
 

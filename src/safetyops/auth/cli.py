@@ -7,7 +7,8 @@ from rich.table import Table
 from sqlalchemy import select
 
 from safetyops.auth import service
-from safetyops.auth.models import Role, User
+from safetyops.auth.enums import Role
+from safetyops.auth.models import User
 from safetyops.cli_support import console, friendly_errors
 from safetyops.db.engine import session_scope
 from safetyops.workforce.service import get_vendor

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from safetyops.auth.models import Role
+from safetyops.auth.enums import Role
 from safetyops.auth.principal import Principal
 from safetyops.errors import Forbidden, NotFound
 from safetyops.projects.models import Project, ProjectMember, ProjectVendor

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from safetyops.auth.models import Role
+from safetyops.auth.enums import Role
 
 
 @dataclass(frozen=True)

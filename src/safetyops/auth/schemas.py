@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from safetyops.auth.models import Role
+from safetyops.auth.enums import Role
 
 
 class LoginIn(BaseModel):

@@ -14,7 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from safetyops.auth.audit import record
-from safetyops.auth.models import ApiToken, Role, User
+from safetyops.auth.enums import Role
+from safetyops.auth.models import ApiToken, User
 from safetyops.auth.principal import Principal
 from safetyops.cache import ExpiringCache
 from safetyops.config import get_settings

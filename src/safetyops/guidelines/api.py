@@ -9,11 +9,12 @@ from sqlalchemy.orm import Session
 
 from safetyops.auth import policies
 from safetyops.auth.deps import PrincipalDep, SessionDep
-from safetyops.auth.models import Role
+from safetyops.auth.enums import Role
 from safetyops.auth.principal import Principal
 from safetyops.errors import Forbidden
 from safetyops.guidelines import service
-from safetyops.guidelines.models import ExampleStatus, GuidelineExample, GuidelineVersion
+from safetyops.guidelines.enums import ExampleStatus
+from safetyops.guidelines.models import GuidelineExample, GuidelineVersion
 from safetyops.guidelines.policy import default_policy_taxonomy
 from safetyops.guidelines.schemas import (
     AcceptIn,

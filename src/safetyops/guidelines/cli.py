@@ -12,7 +12,7 @@ from safetyops.cli_support import console, friendly_errors
 from safetyops.db.engine import session_scope
 from safetyops.errors import InvalidInput, Problem
 from safetyops.guidelines import service
-from safetyops.guidelines.models import ExampleKind
+from safetyops.guidelines.enums import ExampleKind
 from safetyops.guidelines.policy import default_policy_taxonomy, default_taxonomy_text
 from safetyops.projects.service import get_project
 

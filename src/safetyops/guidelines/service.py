@@ -16,14 +16,8 @@ from sqlalchemy.orm import Session
 
 from safetyops.auth.audit import record
 from safetyops.errors import Conflict, InvalidInput, NotFound, Problem
-from safetyops.guidelines.models import (
-    ExampleKind,
-    ExampleStatus,
-    GuidelineExample,
-    GuidelineNotice,
-    GuidelineVersion,
-    NoticeReceipt,
-)
+from safetyops.guidelines.enums import ExampleKind, ExampleStatus
+from safetyops.guidelines.models import GuidelineExample, GuidelineNotice, GuidelineVersion, NoticeReceipt
 from safetyops.projects.models import Item, Project
 from safetyops.workforce import training_service
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from safetyops.auth import policies
 from safetyops.auth.deps import PrincipalDep, SessionDep
-from safetyops.auth.models import Role
+from safetyops.auth.enums import Role
 from safetyops.auth.principal import Principal
 from safetyops.errors import NotFound
 from safetyops.intake import service

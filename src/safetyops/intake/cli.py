@@ -17,8 +17,9 @@ from safetyops.cli_support import console, friendly_errors
 from safetyops.db.engine import session_scope
 from safetyops.errors import InvalidInput, NotFound, Problem
 from safetyops.intake import rules, service
+from safetyops.intake.enums import Outcome
 from safetyops.intake.models import LabelingRequest
-from safetyops.intake.schemas import Conditions, DecisionIn, Outcome
+from safetyops.intake.schemas import Conditions, DecisionIn
 
 requests_app = typer.Typer(help="Labeling requests: file, evaluate, decide.", no_args_is_help=True)
 

@@ -14,22 +14,17 @@ from sqlalchemy.orm import Session
 
 from safetyops.auth.audit import record
 from safetyops.errors import Conflict, InvalidInput, NotFound, Problem
-from safetyops.guidelines.taxonomy import Choice, Question, QuestionType, Taxonomy
+from safetyops.guidelines.enums import QuestionType
+from safetyops.guidelines.taxonomy import Choice, Question, Taxonomy
 from safetyops.intake import rules
+from safetyops.intake.enums import Outcome, RequestStatus
 from safetyops.intake.models import LabelingRequest, RequestDecision
-from safetyops.intake.schemas import (
-    ACCEPTED,
-    STATUS_OF_OUTCOME,
-    Conditions,
-    DecisionIn,
-    Outcome,
-    RequestSpec,
-    RequestStatus,
-)
+from safetyops.intake.schemas import ACCEPTED, STATUS_OF_OUTCOME, Conditions, DecisionIn, RequestSpec
 from safetyops.intake.yamlfile import validate_yaml_file, validate_yaml_text
 from safetyops.projects import service as projects
 from safetyops.projects.schemas import ProjectSpec
-from safetyops.workforce.models import Labeler, LabelerStatus, Vendor
+from safetyops.workforce.enums import LabelerStatus
+from safetyops.workforce.models import Labeler, Vendor
 
 RULES_ENV = "SAFETYOPS_INTAKE_RULES"
 OPEN_STATUSES = (RequestStatus.SUBMITTED.value, RequestStatus.NEED_INFO.value)

@@ -27,13 +27,15 @@ from sqlalchemy.orm import Session
 from safetyops.auth.audit import record
 from safetyops.errors import NotFound
 from safetyops.intake import service as intake
+from safetyops.intake.enums import Term
 from safetyops.intake.models import LabelingRequest
 from safetyops.intake.schemas import ACCEPTED, RequestSpec
 from safetyops.planning import plans
 from safetyops.planning.models import ManpowerPlan, ManpowerPlanRow
 from safetyops.projects.models import ProjectVendor
 from safetyops.work.models import Label
-from safetyops.workforce.models import Labeler, LabelerStatus, Site, Vendor
+from safetyops.workforce.enums import LabelerStatus
+from safetyops.workforce.models import Labeler, Site, Vendor
 
 DEFAULT_TURNAROUND_DAYS = 5
 UNASSIGNED = "(unassigned)"
@@ -101,7 +103,7 @@ def _deferred_workloads(index: int, spec: RequestSpec, window_start: date, days:
             arrivals = np.zeros(days.size)
             arrivals[i] = spec.volume * min(left_days / window_days, 1.0)
             out.append(_Workload(index, arrivals, left_days, False))
-    if spec.term == "long" and spec.monthly_volume:
+    if spec.term == Term.LONG and spec.monthly_volume:
         i = _day_index(days, max(spec.deadline + timedelta(days=1), plan_start))
         if i < days.size:
             arrivals = np.zeros(days.size)
@@ -197,7 +199,7 @@ def build_inputs(
                 qa.append(spec.qa_rate if spec.qa_rate is not None else cfg.capacity.default_qa_rate)
                 if spec.live_queue is not None:
                     q = spec.live_queue
-                    end = spec.deadline if spec.term == "short" else periods[-1].end
+                    end = spec.deadline if spec.term == Term.SHORT else periods[-1].end
                     live.append(
                         plans.LiveLine(
                             cell=index[c],

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from safetyops.auth import policies
 from safetyops.auth.deps import EngineDep, PrincipalDep, SessionDep
-from safetyops.auth.models import Role
+from safetyops.auth.enums import Role
 from safetyops.delivery.export import export_items
 from safetyops.errors import InvalidInput
 from safetyops.projects import service

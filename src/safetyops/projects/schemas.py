@@ -9,7 +9,7 @@ from zoneinfo import available_timezones
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from safetyops.guidelines.taxonomy import Taxonomy
-from safetyops.projects.models import ProjectStatus
+from safetyops.projects.enums import ProjectStatus
 
 
 class ProjectSpec(BaseModel):

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import scipy
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
-Level = Literal["nominal", "ordinal", "interval", "ratio"]
-Weights = Literal["linear", "quadratic"] | None
+from safetyops.quality.enums import KappaWeights, Level
+
+Weights = str | None  # None, or one of KappaWeights
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-LEVELS: tuple[str, ...] = ("nominal", "ordinal", "interval", "ratio")
+LEVELS: tuple[str, ...] = tuple(level.value for level in Level)
 _MAX_CELLS = 4_000_000  # bootstrap chunk size bound (cells of a resample-weight block)
 
 
@@ -192,10 +193,10 @@ def _weight_matrix(k: int, weights: Weights) -> FloatArray:
     """Agreement weights: identity, or 1 − |i−j|/(k−1) (linear), 1 − ((i−j)/(k−1))² (quadratic)."""
     if weights is None:
         return np.eye(k)
-    if weights not in ("linear", "quadratic"):
-        raise ValueError(f"unknown weights {weights!r}; use linear or quadratic")
+    if weights not in list(KappaWeights):
+        raise ValueError(f"unknown weights {weights!r}; use {' or '.join(KappaWeights)}")
     dist = np.abs(np.subtract.outer(np.arange(k), np.arange(k))) / max(k - 1, 1)
-    return 1.0 - (dist if weights == "linear" else dist**2)
+    return 1.0 - (dist if weights == KappaWeights.LINEAR else dist**2)
 
 
 def cohen_kappa_table(table: ArrayLike, weights: Weights = None, confidence: float = 0.95) -> AgreementResult:
@@ -370,14 +371,14 @@ def _fleiss_stat(w: FloatArray, prof: FloatArray) -> FloatArray:
 
 def _delta2(values: FloatArray, n_c: FloatArray, level: str) -> FloatArray:
     """Squared difference function δ² between values for the measurement level."""
-    if level == "nominal":
+    if level == Level.NOMINAL:
         return 1.0 - np.eye(len(values))
-    if level == "ordinal":
+    if level == Level.ORDINAL:
         mid = np.cumsum(n_c) - n_c / 2.0
         return np.subtract.outer(mid, mid) ** 2
-    if level == "interval":
+    if level == Level.INTERVAL:
         return np.subtract.outer(values, values) ** 2
-    if level == "ratio":
+    if level == Level.RATIO:
         total = np.add.outer(values, values)
         diff = np.subtract.outer(values, values)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -444,7 +445,7 @@ def krippendorff_alpha_counts(
             reason="α undefined: only one value occurs (no variation to measure)",
             **base,
         )
-    stat = _alpha_stat_ordinal if level == "ordinal" else _alpha_stat_fixed(d2)
+    stat = _alpha_stat_ordinal if level == Level.ORDINAL else _alpha_stat_fixed(d2)
     low, high = _bootstrap(c, stat, bootstrap, confidence, seed)
     return AgreementResult(
         value=float(1 - d_o / d_e), ci_low=low, ci_high=high, observed=float(d_o), expected=float(d_e), **base

@@ -4,12 +4,13 @@ model evaluation and the project quality report. Thin: parse, call the service (
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 
 from safetyops.auth.deps import PrincipalDep, SessionDep
 from safetyops.quality import calibration, review, service
+from safetyops.quality.enums import AccuracyGroup, IntervalMethod, Reference, VerdictChoice
 from safetyops.quality.report import project_report
 from safetyops.quality.schemas import (
     AggregateIn,
@@ -29,7 +30,7 @@ router = APIRouter(tags=["quality"])
 
 From = Annotated[date | None, Query(alias="from", description="first day (project's reporting time zone)")]
 To = Annotated[date | None, Query(alias="to", description="last day, included")]
-Interval = Annotated[Literal["wilson", "clopper-pearson"], Query()]
+Interval = Annotated[IntervalMethod, Query()]
 Json = dict[str, Any]
 
 
@@ -44,7 +45,7 @@ def quality_report(
     date_from: From = None,
     date_to: To = None,
     question: str | None = None,
-    method: Interval = "wilson",
+    method: Interval = IntervalMethod.WILSON,
 ) -> Json:
     """Accuracy vs gold (overall, per labeler, per vendor), agreement (α, κ, AC1 with percent), QA, aggregation."""
     return project_report(
@@ -60,9 +61,9 @@ def accuracy(
     date_from: From = None,
     date_to: To = None,
     question: str | None = None,
-    group_by: Literal["labeler", "vendor", "site", "project", "policy", "day"] = "labeler",
-    method: Interval = "wilson",
-    against: Literal["gold", "final"] = "gold",
+    group_by: AccuracyGroup = AccuracyGroup.LABELER,
+    method: Interval = IntervalMethod.WILSON,
+    against: Reference = Reference.GOLD,
 ) -> Json:
     """Accuracy against gold, or against the newest aggregation's final labels, per group; per-class metrics."""
     return service.accuracy(
@@ -174,7 +175,7 @@ def qa_verdict(task_id: int, body: VerdictIn, session: SessionDep, principal: Pr
         session,
         principal,
         task_id,
-        correct=body.verdict == "correct",
+        correct=body.verdict == VerdictChoice.CORRECT,
         error_type=body.error_type,
         feedback=body.feedback,
     )
@@ -208,7 +209,7 @@ def qa_scores(
     principal: PrincipalDep,
     date_from: From = None,
     date_to: To = None,
-    method: Interval = "wilson",
+    method: Interval = IntervalMethod.WILSON,
 ) -> Json:
     return review.qa_scores(session, principal, project_id, date_from=date_from, date_to=date_to, method=method)
 

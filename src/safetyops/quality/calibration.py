@@ -17,12 +17,14 @@ from sqlalchemy.orm import Session
 
 from safetyops.auth import policies
 from safetyops.auth.audit import record
-from safetyops.auth.models import Role
+from safetyops.auth.enums import Role
 from safetyops.auth.principal import Principal
 from safetyops.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem, SafetyOpsError
+from safetyops.guidelines.enums import ExampleKind
 from safetyops.guidelines.service import propose_example
 from safetyops.projects.models import Item, Project
 from safetyops.quality import agreement as ag
+from safetyops.quality.enums import CalibrationSource, NoteKind
 from safetyops.quality.intervals import proportion_ci
 from safetyops.quality.models import (
     CalibrationAnswer,
@@ -36,7 +38,7 @@ from safetyops.quality.service import actor_of, load_labels, period_bounds, ques
 ORGANISERS = (Role.OPS_MANAGER, Role.ADMIN, Role.POLICY_EXPERT)
 KEYERS = (Role.POLICY_EXPERT, Role.ADMIN)
 RESULT_READERS = (Role.OPS_MANAGER, Role.ADMIN, Role.POLICY_EXPERT, Role.QA_REVIEWER)
-EXAMPLE_KINDS = ("allowed", "not_allowed", "borderline")
+EXAMPLE_KINDS = tuple(k.value for k in ExampleKind)
 
 
 def most_disputed(
@@ -78,11 +80,14 @@ def create_session(
         missing = [i for i in item_ids if i not in found]
         if missing:
             raise InvalidInput(f"items {missing[:10]} are not in this project", [Problem("unknown item", "item_ids")])
-        chosen, source = list(dict.fromkeys(item_ids)), "manual"
+        chosen, source = list(dict.fromkeys(item_ids)), CalibrationSource.MANUAL.value
     else:
         if count < 1:
             raise InvalidInput("count must be at least 1", [Problem(str(count), "count")])
-        chosen, source = most_disputed(session, project, q.key, disputed_from, disputed_to, count), "disputed"
+        chosen, source = (
+            most_disputed(session, project, q.key, disputed_from, disputed_to, count),
+            CalibrationSource.DISPUTED.value,
+        )
         if not chosen:
             raise InvalidInput("no item with disagreeing labels in this period; pick items by hand")
     cal = CalibrationSession(
@@ -323,14 +328,14 @@ def add_note(
     """A note or an outcome; an outcome with `example_kind` is proposed as a guideline example."""
     policies.require_role(principal, *ORGANISERS)
     cal, project = _session(session, principal, session_id)
-    if kind not in ("note", "outcome"):
-        raise InvalidInput("kind must be note or outcome", [Problem(kind, "kind")])
+    if kind not in list(NoteKind):
+        raise InvalidInput(f"kind must be {' or '.join(NoteKind)}", [Problem(kind, "kind")])
     if not text.strip():
         raise InvalidInput("the text is empty", [Problem("empty", "text")])
     if item_id is not None:
         _check_item(session, cal, item_id)
     if example_kind is not None:
-        if kind != "outcome":
+        if kind != NoteKind.OUTCOME:
             raise Forbidden("only an outcome can become a proposed guideline example")
         if not example_rationale.strip():
             raise InvalidInput(

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from safetyops.auth import policies
 from safetyops.auth.principal import Principal
 from safetyops.demo import CREDIT, DEMO_PROJECT
-from safetyops.quality.intervals import IntervalMethod
+from safetyops.quality.enums import IntervalMethod
 from safetyops.quality.models import ExpertDecision, ExpertReview
 from safetyops.quality.review import score_verdicts, verdict_rows
 from safetyops.quality.service import (
@@ -43,7 +43,7 @@ def project_report(
     date_from: date | None = None,
     date_to: date | None = None,
     question: str | None = None,
-    method: IntervalMethod = "wilson",
+    method: str = IntervalMethod.WILSON,
     bootstrap: int = 1000,
 ) -> dict[str, Any]:
     """Everything an ops manager checks on a project's quality for a period, as one JSON-ready dict."""

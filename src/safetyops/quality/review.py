@@ -16,23 +16,15 @@ from sqlalchemy.orm import Session
 
 from safetyops.auth import policies
 from safetyops.auth.audit import record
-from safetyops.auth.models import Role
+from safetyops.auth.enums import Role
 from safetyops.auth.principal import Principal
 from safetyops.db.base import utcnow
 from safetyops.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem
 from safetyops.guidelines.taxonomy import Taxonomy, validate_answer
 from safetyops.projects.models import GoldAnswer, Item, Project
-from safetyops.quality.intervals import IntervalMethod, audit_sample_size
-from safetyops.quality.models import (
-    DisputeOutcome,
-    ErrorType,
-    QaBlindAnswer,
-    QaDispute,
-    QaDisputeDecision,
-    QaPlan,
-    QaTask,
-    QaVerdict,
-)
+from safetyops.quality.enums import DisputeOutcome, ErrorType, IntervalMethod, QaStage, SampleMode, VerdictChoice
+from safetyops.quality.intervals import audit_sample_size
+from safetyops.quality.models import QaBlindAnswer, QaDispute, QaDisputeDecision, QaPlan, QaTask, QaVerdict
 from safetyops.quality.service import (
     Scope,
     actor_of,
@@ -66,7 +58,7 @@ def sample_sizes(
     for labeler, n in populations.items():
         if n == 0:
             out[labeler] = 0
-        elif mode == "rate":
+        elif mode == SampleMode.RATE:
             out[labeler] = min(n, math.ceil(round(rate * n, 9)))
         else:
             out[labeler] = audit_sample_size(accuracy, margin, population=n, confidence=confidence)
@@ -79,7 +71,7 @@ def create_plan(
     project_id: int,
     day: date,
     *,
-    mode: str = "rate",
+    mode: str = SampleMode.RATE,
     rate: float | None = None,
     expected_accuracy: float = 0.9,
     margin: float = 0.05,
@@ -89,13 +81,13 @@ def create_plan(
     """Sample each labeler's labels of one reporting day (gold items excluded) into QA tasks."""
     policies.require_role(principal, *REVIEWERS)
     project = policies.readable_project(session, principal, project_id)
-    if mode not in ("rate", "margin"):
-        raise InvalidInput("mode must be rate or margin", [Problem(mode, "mode")])
+    if mode not in list(SampleMode):
+        raise InvalidInput(f"mode must be {' or '.join(SampleMode)}", [Problem(mode, "mode")])
     use_rate = project.qa_rate if rate is None else rate
     if not 0.0 <= use_rate <= 1.0:
         raise InvalidInput("rate must be within [0, 1]", [Problem(str(use_rate), "rate")])
     try:
-        if mode == "margin":
+        if mode == SampleMode.MARGIN:
             audit_sample_size(expected_accuracy, margin, confidence=confidence)
     except ValueError as exc:
         raise InvalidInput(str(exc), [Problem(str(exc), "margin")]) from None
@@ -187,7 +179,7 @@ def _blind_view(session: Session, task: QaTask, project: Project) -> dict[str, A
     return {
         "task_id": task.id,
         "project_id": task.project_id,
-        "stage": "answer",
+        "stage": QaStage.ANSWER,
         "item": _item_view(item),
         "taxonomy": project.taxonomy,
     }
@@ -201,7 +193,7 @@ def _revealed_view(session: Session, task: QaTask, blind: QaBlindAnswer) -> dict
     return {
         "task_id": task.id,
         "project_id": task.project_id,
-        "stage": "verdict" if verdict is None else "done",
+        "stage": QaStage.VERDICT if verdict is None else QaStage.DONE,
         "item": _item_view(session.get_one(Item, task.item_id)),
         "your_answer": blind.answer,
         "original": {
@@ -212,7 +204,7 @@ def _revealed_view(session: Session, task: QaTask, blind: QaBlindAnswer) -> dict
             "created_at": label.created_at,
         },
         "agrees": agrees,
-        "verdict_form": {"verdicts": ["correct", "wrong"], "error_types": [e.value for e in ErrorType]},
+        "verdict_form": {"verdicts": [v.value for v in VerdictChoice], "error_types": [e.value for e in ErrorType]},
         "verdict": _verdict_dict(verdict) if verdict else None,
     }
 
@@ -414,7 +406,7 @@ def decide_dispute(
     verdict = session.get_one(QaVerdict, dispute.verdict_id)
     policies.readable_project(session, principal, verdict.project_id)
     if outcome not in {o.value for o in DisputeOutcome}:
-        raise InvalidInput("outcome must be upheld or overturned", [Problem(outcome, "outcome")])
+        raise InvalidInput(f"outcome must be {' or '.join(DisputeOutcome)}", [Problem(outcome, "outcome")])
     if verdict.reviewer_id == principal.user_id:
         raise Forbidden("a dispute is decided by a second reviewer, not the one who gave the verdict")
     if session.scalar(select(QaDisputeDecision.id).where(QaDisputeDecision.dispute_id == dispute.id)) is not None:
@@ -453,7 +445,7 @@ def verdict_rows(
 def score_verdicts(
     session: Session,
     rows: list[tuple[int, bool, str | None, str | None]],
-    method: IntervalMethod = "wilson",
+    method: str = IntervalMethod.WILSON,
     overall_key: Any = None,
     overall_name: str = "",
 ) -> dict[str, Any]:
@@ -485,7 +477,7 @@ def qa_scores(
     *,
     date_from: date | None = None,
     date_to: date | None = None,
-    method: IntervalMethod = "wilson",
+    method: str = IntervalMethod.WILSON,
 ) -> dict[str, Any]:
     project = policies.readable_project(session, principal, project_id)
     scope = scope_of(principal)

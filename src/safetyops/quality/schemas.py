@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from safetyops.guidelines.enums import ExampleKind
+from safetyops.quality.enums import (
+    AggregationMethod,
+    DisputeOutcome,
+    ErrorType,
+    NoteKind,
+    SampleMode,
+    TiePolicy,
+    VerdictChoice,
+)
 
 
 class _In(BaseModel):
@@ -14,8 +25,8 @@ class _In(BaseModel):
 
 class AggregateIn(_In):
     question: str | None = None
-    method: Literal["mv", "weighted", "ds"] = "ds"
-    tie: Literal["expert_review", "severity"] = "expert_review"
+    method: AggregationMethod = AggregationMethod.DAWID_SKENE
+    tie: TiePolicy = TiePolicy.EXPERT_REVIEW
     threshold: float = Field(default=0.0, ge=0.0, le=1.0)
     date_from: date | None = Field(default=None, alias="from")
     date_to: date | None = Field(default=None, alias="to")
@@ -28,7 +39,7 @@ class DecisionIn(_In):
 
 class QaPlanIn(_In):
     day: date
-    mode: Literal["rate", "margin"] = "rate"
+    mode: SampleMode = SampleMode.RATE
     rate: float | None = Field(default=None, ge=0.0, le=1.0, description="default: the project's qa_rate")
     expected_accuracy: float = Field(default=0.9, ge=0.0, le=1.0)
     margin: float = Field(default=0.05, gt=0.0, lt=1.0)
@@ -41,8 +52,8 @@ class BlindAnswerIn(_In):
 
 
 class VerdictIn(_In):
-    verdict: Literal["correct", "wrong"]
-    error_type: Literal["false_positive", "false_negative", "wrong_policy", "technical"] | None = None
+    verdict: VerdictChoice
+    error_type: ErrorType | None = None
     feedback: str = Field(default="", max_length=5000)
 
 
@@ -51,7 +62,7 @@ class DisputeIn(_In):
 
 
 class DisputeDecisionIn(_In):
-    outcome: Literal["upheld", "overturned"]
+    outcome: DisputeOutcome
     note: str = Field(default="", max_length=5000)
 
 
@@ -74,9 +85,9 @@ class CalibrationKeyIn(CalibrationAnswerIn):
 
 
 class CalibrationNoteIn(_In):
-    kind: Literal["note", "outcome"]
+    kind: NoteKind
     text: str = Field(min_length=1, max_length=10000)
     item_id: int | None = None
-    example_kind: Literal["allowed", "not_allowed", "borderline"] | None = None
+    example_kind: ExampleKind | None = None
     example_version: str | None = Field(default=None, max_length=40)
     example_rationale: str = Field(default="", max_length=5000)

@@ -20,14 +20,16 @@ from sqlalchemy.orm import Session
 
 from safetyops.auth import policies
 from safetyops.auth.audit import record
-from safetyops.auth.models import Role
+from safetyops.auth.enums import Role
 from safetyops.auth.principal import Principal
 from safetyops.errors import Forbidden, InvalidInput, NotFound, Problem
-from safetyops.guidelines.taxonomy import Question, QuestionType, Taxonomy
+from safetyops.guidelines.enums import QuestionType
+from safetyops.guidelines.taxonomy import Question, Taxonomy
 from safetyops.projects.models import GoldAnswer, Item, Project
 from safetyops.quality import aggregation as agg
 from safetyops.quality import agreement as ag
-from safetyops.quality.intervals import IntervalMethod, proportion_ci
+from safetyops.quality.enums import AccuracyGroup, AggregationMethod, IntervalMethod, TiePolicy
+from safetyops.quality.intervals import proportion_ci
 from safetyops.quality.models import AggregationRun, ExpertDecision, ExpertReview, FinalLabel
 from safetyops.work.models import Label
 from safetyops.workforce.models import Labeler, Site, Vendor
@@ -35,7 +37,7 @@ from safetyops.workforce.models import Labeler, Site, Vendor
 IntArray = NDArray[np.int64]
 AGGREGATORS = (Role.OPS_MANAGER, Role.ADMIN, Role.POLICY_EXPERT)
 EXPERTS = (Role.OPS_MANAGER, Role.ADMIN, Role.POLICY_EXPERT, Role.QA_REVIEWER)
-GROUPS = ("labeler", "vendor", "site", "project", "policy", "day")
+GROUPS = tuple(g.value for g in AccuracyGroup)
 CLI_PRINCIPAL = Principal(user_id=0, username="cli", role=Role.ADMIN)
 
 
@@ -351,7 +353,7 @@ def labeler_info(session: Session, ids: list[int]) -> dict[int, LabelerInfo]:
 # ------------------------------------------------------------------------------------------------ accuracy
 
 
-def rate_row(key: Any, name: str, correct: int, n: int, method: IntervalMethod, **extra: Any) -> dict[str, Any]:
+def rate_row(key: Any, name: str, correct: int, n: int, method: str, **extra: Any) -> dict[str, Any]:
     p = proportion_ci(int(correct), int(n), method)
     return {
         "key": key,
@@ -368,7 +370,7 @@ def rate_row(key: Any, name: str, correct: int, n: int, method: IntervalMethod, 
 
 
 def grouped_rates(
-    keys: NDArray[Any], correct: NDArray[np.bool_], names: dict[Any, str], method: IntervalMethod
+    keys: NDArray[Any], correct: NDArray[np.bool_], names: dict[Any, str], method: str
 ) -> list[dict[str, Any]]:
     """One rate row per distinct key (sorted), with n, correct and the interval."""
     if len(keys) == 0:
@@ -386,7 +388,7 @@ def _plain(x: Any) -> Any:
     return x.item() if isinstance(x, np.generic) else x
 
 
-def class_metrics(truth: IntArray, pred: IntArray, classes: tuple[str, ...], method: IntervalMethod) -> dict[str, Any]:
+def class_metrics(truth: IntArray, pred: IntArray, classes: tuple[str, ...], method: str) -> dict[str, Any]:
     """Confusion matrix (rows: gold, columns: labels) and per-class precision, recall and F1."""
     k = len(classes)
     cm = np.bincount(truth * k + pred, minlength=k * k).reshape(k, k)
@@ -423,7 +425,7 @@ def accuracy(
     date_from: date | None = None,
     date_to: date | None = None,
     group_by: str = "labeler",
-    method: IntervalMethod = "wilson",
+    method: str = IntervalMethod.WILSON,
     against: str = "gold",
 ) -> dict[str, Any]:
     """Accuracy against gold (or the newest final labels) per labeler, vendor, site, project, policy or day,
@@ -559,7 +561,7 @@ def agreement(
 # ------------------------------------------------------------------------------------------------ aggregation
 
 
-METHODS = ("mv", "weighted", "ds")
+METHODS = tuple(m.value for m in AggregationMethod)
 DS_MAX_ITER = 1000
 
 
@@ -567,7 +569,7 @@ def aggregate_frame(
     frame: LabelFrame,
     gold: dict[int, int],
     method: str,
-    tie: agg.TiePolicy,
+    tie: TiePolicy,
     threshold: float,
 ) -> tuple[IntArray, agg.AggregationResult, str | None]:
     """Aggregate a frame: the item ids (in result order), the result, and where weights came from."""

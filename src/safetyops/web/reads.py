@@ -18,8 +18,10 @@ from safetyops.auth.service import hash_token
 from safetyops.db.base import utcnow
 from safetyops.demo import DEMO_PROJECT
 from safetyops.errors import NotFound
-from safetyops.projects.models import Item, Project, ProjectStatus
-from safetyops.work.models import Assignment, AssignmentStatus, Label
+from safetyops.projects.enums import ProjectStatus
+from safetyops.projects.models import Item, Project
+from safetyops.work.enums import AssignmentStatus
+from safetyops.work.models import Assignment, Label
 from safetyops.work.service import ProjectRules
 
 

@@ -28,7 +28,7 @@ from safetyops.auth.principal import Principal
 from safetyops.config import get_settings
 from safetyops.demo import CREDIT, DEMO_PROJECT
 from safetyops.errors import InvalidInput, Problem, SafetyOpsError, Unauthorized
-from safetyops.guidelines.taxonomy import QuestionType
+from safetyops.guidelines.enums import QuestionType
 from safetyops.web import forms, reads, security
 from safetyops.web.i18n import COOKIE as LANG_COOKIE
 from safetyops.web.i18n import LANGUAGES, normalize, pick_locale, translator

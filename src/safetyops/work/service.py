@@ -21,9 +21,11 @@ from safetyops.db.base import utcnow
 from safetyops.db.engine import is_sqlite
 from safetyops.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound
 from safetyops.guidelines.taxonomy import Taxonomy, validate_answer
-from safetyops.projects.models import Project, ProjectStatus
+from safetyops.projects.enums import ProjectStatus
+from safetyops.projects.models import Project
 from safetyops.work import queue
-from safetyops.work.models import AssignmentStatus
+from safetyops.work.enums import AssignmentStatus
+from safetyops.workforce.enums import LabelerStatus
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,10 @@ def _check_may_work(engine: Engine, principal: Principal, rules: ProjectRules) -
         _eligible_cache.put(key, allowed)
     if not allowed:
         raise NotFound(f"no project {rules.id} for you")
-    if principal.labeler_status != "production":
-        raise Forbidden(f"labeler status is '{principal.labeler_status}'; production tasks need 'production'")
+    if principal.labeler_status != LabelerStatus.PRODUCTION:
+        raise Forbidden(
+            f"labeler status is '{principal.labeler_status}'; production tasks need '{LabelerStatus.PRODUCTION}'"
+        )
     missing = set(rules.required_certifications) - set(principal.certifications)
     if missing:
         raise Forbidden(f"this project needs the certifications: {', '.join(sorted(missing))}")

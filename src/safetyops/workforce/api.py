@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from safetyops.auth import policies
 from safetyops.auth.deps import PrincipalDep, SessionDep
-from safetyops.auth.models import Role
+from safetyops.auth.enums import Role
 from safetyops.errors import Forbidden, InvalidInput, NotFound, Problem
 from safetyops.workforce import roster, service
 from safetyops.workforce.models import Labeler, Site, Vendor

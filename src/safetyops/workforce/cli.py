@@ -11,7 +11,7 @@ from safetyops.cli_support import console, friendly_errors
 from safetyops.db.engine import session_scope
 from safetyops.errors import InvalidInput, Problem
 from safetyops.workforce import service
-from safetyops.workforce.models import LabelerStatus
+from safetyops.workforce.enums import LabelerStatus
 from safetyops.workforce.roster import COLUMNS as ROSTER_COLUMNS
 
 vendors_app = typer.Typer(help="BPO vendors.", no_args_is_help=True)

@@ -10,10 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safetyops.auth.audit import record
-from safetyops.auth.models import Role, User
+from safetyops.auth.enums import Role
+from safetyops.auth.models import User
 from safetyops.auth.service import create_user
 from safetyops.errors import Conflict, InvalidInput, NotFound, Problem, ProblemList
-from safetyops.workforce.models import Labeler, LabelerStatus, Site, Vendor
+from safetyops.workforce.enums import LabelerStatus
+from safetyops.workforce.models import Labeler, Site, Vendor
 from safetyops.workforce.roster import RESERVED_CERT_PREFIX, RosterRow, parse_roster
 
 

@@ -11,7 +11,8 @@ from safetyops.auth.principal import Principal
 from safetyops.errors import Forbidden, NotFound
 from safetyops.workforce import timeline
 from safetyops.workforce import training_service as training
-from safetyops.workforce.models import Labeler, ModuleKind, TrainingPlan
+from safetyops.workforce.enums import ModuleKind
+from safetyops.workforce.models import Labeler, TrainingPlan
 from safetyops.workforce.training_schemas import (
     LabelerProgressOut,
     ModuleStatusIn,

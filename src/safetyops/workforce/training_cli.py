@@ -13,7 +13,8 @@ from safetyops.errors import InvalidInput, Problem
 from safetyops.projects.service import get_project
 from safetyops.workforce import timeline
 from safetyops.workforce import training_service as training
-from safetyops.workforce.models import ModuleKind, TrainingPlan
+from safetyops.workforce.enums import ModuleKind
+from safetyops.workforce.models import TrainingPlan
 from safetyops.workforce.service import get_vendor
 
 training_app = typer.Typer(help="Training plans, quizzes and certification.", no_args_is_help=True)

@@ -20,19 +20,12 @@ from sqlalchemy.orm import Session
 
 from safetyops.auth.audit import record
 from safetyops.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem
-from safetyops.guidelines.taxonomy import QuestionType, Taxonomy, validate_answer
+from safetyops.guidelines.enums import QuestionType
+from safetyops.guidelines.taxonomy import Taxonomy, validate_answer
 from safetyops.projects.models import GoldAnswer, Item, Project, ProjectMember, ProjectVendor
 from safetyops.workforce import timeline
-from safetyops.workforce.models import (
-    CertificationGrant,
-    Labeler,
-    LabelerStatus,
-    ModuleKind,
-    ModuleProgress,
-    ModuleStatus,
-    QuizAttempt,
-    TrainingPlan,
-)
+from safetyops.workforce.enums import LabelerStatus, ModuleKind, ModuleStatus
+from safetyops.workforce.models import CertificationGrant, Labeler, ModuleProgress, QuizAttempt, TrainingPlan
 
 CERT_PREFIX = "project:"
 
@@ -493,7 +486,14 @@ def answer_quiz(
         _set_status(session, plan, labeler.id, quiz_key, ModuleStatus.DONE, None)
         if plan.promote_on_pass and labeler.status == LabelerStatus.TRAINING.value:
             labeler.status = LabelerStatus.PRODUCTION.value
-            record(session, None, "labeler.promote", "labeler", labeler.id, {"to": "production", "by": "quiz"})
+            record(
+                session,
+                None,
+                "labeler.promote",
+                "labeler",
+                labeler.id,
+                {"to": labeler.status, "by": "quiz"},
+            )
     else:
         exhausted = used >= plan.max_attempts
         _set_status(
