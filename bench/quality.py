@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from safetyops.auth.principal import SYSTEM
 from safetyops.quality.aggregation import dawid_skene
 from safetyops.quality.agreement import krippendorff_alpha
 
@@ -104,9 +105,9 @@ def build_report_project(
     start = datetime(2026, 11, 1, tzinfo=UTC)
     stamp = [(start + timedelta(days=d)).strftime("%Y-%m-%d %H:%M:%S.%f") for d in range(28)]
     with Session(engine, expire_on_commit=False) as session, session.begin():
-        vendors = [create_vendor(session, f"Bench BPO {v}", None) for v in range(5)]
+        vendors = [create_vendor(session, SYSTEM, f"Bench BPO {v}") for v in range(5)]
         spec = ProjectSpec(name="bench-report", taxonomy=DEMO_TAXONOMY, overlap=per_item, gold_rate=gold_share)
-        project = create_project(session, spec, None)
+        project = create_project(session, SYSTEM, spec)
         pid = project.id
     now = stamp[0]
     with engine.begin() as conn:
@@ -155,10 +156,11 @@ def time_report(path: str, project_id: int, repeat: int) -> dict[str, Any]:
 
     from sqlalchemy.orm import Session
 
+    from safetyops.auth.principal import SYSTEM as CLI_PRINCIPAL
     from safetyops.db.engine import make_engine
     from safetyops.projects.models import Project
     from safetyops.quality.report import project_report
-    from safetyops.quality.service import CLI_PRINCIPAL, load_labels, question_info
+    from safetyops.quality.service import load_labels, question_info
 
     engine = make_engine(f"sqlite:///{path}", pool_size=1)
     with Session(engine) as session:

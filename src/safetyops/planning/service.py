@@ -25,13 +25,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safetyops.auth.audit import record
-from safetyops.errors import NotFound
+from safetyops.auth.policies import PlanPolicy, hidden
+from safetyops.auth.principal import Principal
 from safetyops.intake import service as intake
 from safetyops.intake.enums import Term
 from safetyops.intake.models import LabelingRequest
 from safetyops.intake.schemas import ACCEPTED, RequestSpec
 from safetyops.planning import plans
 from safetyops.planning.models import ManpowerPlan, ManpowerPlanRow
+from safetyops.planning.plan_xlsx import plan_workbook
+from safetyops.planning.schemas import PlanIn
 from safetyops.projects.models import ProjectVendor
 from safetyops.work.models import Label
 from safetyops.workforce.enums import LabelerStatus
@@ -286,7 +289,8 @@ def compute(
     return ComputedPlan(results, setup.notes, params, parsed, periods)
 
 
-def save(session: Session, plan: ComputedPlan, actor_id: int | None, name: str = "", period_months: int = 2) -> int:
+def save(session: Session, plan: ComputedPlan, actor: Principal | None, name: str = "", period_months: int = 2) -> int:
+    """Building block: store a computed plan (actor None: the system)."""
     row = ManpowerPlan(
         name=name,
         period_from=plan.periods[0].start,
@@ -296,14 +300,14 @@ def save(session: Session, plan: ComputedPlan, actor_id: int | None, name: str =
         scenarios=[{"name": s.name, "overrides": s.overrides} for s in plan.scenarios],
         notes=plan.notes,
         service_level=plans.SERVICE_LEVEL_DEFINITION,
-        created_by=actor_id,
+        created_by=actor.user_id if actor is not None else None,
     )
     session.add(row)
     session.flush()
     session.add_all(ManpowerPlanRow(plan_id=row.id, **r) for r in plan.rows())
     record(
         session,
-        actor_id,
+        actor,
         "plan.create",
         "manpower_plan",
         row.id,
@@ -337,9 +341,10 @@ ROW_FIELDS = (
 
 
 def get_plan(session: Session, plan_id: int) -> tuple[ManpowerPlan, list[dict[str, Any]]]:
+    """Building block: a stored plan and its rows."""
     plan = session.get(ManpowerPlan, plan_id)
     if plan is None:
-        raise NotFound(f"no manpower plan {plan_id}")
+        raise hidden("manpower plan", plan_id)
     rows = session.scalars(
         select(ManpowerPlanRow).where(ManpowerPlanRow.plan_id == plan_id).order_by(ManpowerPlanRow.id)
     )
@@ -362,3 +367,32 @@ def as_document(session: Session, plan_id: int) -> dict[str, Any]:
         "summary": plans.summary_of_rows(rows),
         "rows": rows,
     }
+
+
+def create_plan(session: Session, principal: Principal, body: PlanIn) -> dict[str, Any]:
+    """Compute a manpower plan (base + scenarios) from accepted requests and the roster, store it (ops managers)."""
+    PlanPolicy.can_create.require(principal)
+    plan = compute(
+        session,
+        body.from_,
+        body.to,
+        params=body.params(),
+        scenarios=body.scenarios,
+        period_months=body.period_months,
+        measured_days=body.measured_days,
+        min_measured_labels=body.min_measured_labels,
+    )
+    plan_id = save(session, plan, principal, body.name, body.period_months)
+    return as_document(session, plan_id)
+
+
+def read_plan(session: Session, principal: Principal, plan_id: int) -> dict[str, Any]:
+    PlanPolicy.can_read.require(principal)
+    return as_document(session, plan_id)
+
+
+def read_plan_workbook(session: Session, principal: Principal, plan_id: int) -> bytes:
+    """The stored plan as a workbook: a summary sheet and one sheet per scenario."""
+    PlanPolicy.can_read.require(principal)
+    plan, rows = get_plan(session, plan_id)
+    return plan_workbook(rows, plans.summary_of_rows(rows), plan.service_level, plan.notes)

@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from safetyops.auth import policies
+from safetyops.auth.policies import readable_project
 from safetyops.auth.principal import Principal
 from safetyops.demo import CREDIT, DEMO_PROJECT
 from safetyops.quality.enums import IntervalMethod
@@ -47,7 +47,7 @@ def project_report(
     bootstrap: int = 1000,
 ) -> dict[str, Any]:
     """Everything an ops manager checks on a project's quality for a period, as one JSON-ready dict."""
-    project = policies.readable_project(session, principal, project_id)
+    project = readable_project(session, principal, project_id)
     scope = scope_of(principal)
     q = question_info(project, question)
     start, end = period_bounds(project.reporting_tz, date_from, date_to)

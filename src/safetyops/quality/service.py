@@ -18,11 +18,11 @@ from numpy.typing import NDArray
 from sqlalchemy import ColumnElement, Select, case, func, insert, select
 from sqlalchemy.orm import Session
 
-from safetyops.auth import policies
 from safetyops.auth.audit import record
 from safetyops.auth.enums import Role
+from safetyops.auth.policies import LabelerPolicy, ProjectPolicy, QualityPolicy, deny, hidden, readable_project
 from safetyops.auth.principal import Principal
-from safetyops.errors import Forbidden, InvalidInput, NotFound, Problem
+from safetyops.errors import InvalidInput, NotFound, Problem
 from safetyops.guidelines.enums import QuestionType
 from safetyops.guidelines.taxonomy import Question, Taxonomy
 from safetyops.projects.models import GoldAnswer, Item, Project
@@ -35,15 +35,12 @@ from safetyops.work.models import Label
 from safetyops.workforce.models import Labeler, Site, Vendor
 
 IntArray = NDArray[np.int64]
-AGGREGATORS = (Role.OPS_MANAGER, Role.ADMIN, Role.POLICY_EXPERT)
-EXPERTS = (Role.OPS_MANAGER, Role.ADMIN, Role.POLICY_EXPERT, Role.QA_REVIEWER)
 GROUPS = tuple(g.value for g in AccuracyGroup)
-CLI_PRINCIPAL = Principal(user_id=0, username="cli", role=Role.ADMIN)
 
 
 def actor_of(principal: Principal) -> int | None:
-    """The user id to record as the actor (None for the command line, which runs as the operator)."""
-    return principal.user_id if principal.user_id > 0 else None
+    """The user id to record as the actor (None for the system principal, which is no user)."""
+    return principal.user_id
 
 
 # ------------------------------------------------------------------------------------------------ scope
@@ -65,9 +62,9 @@ def scope_of(principal: Principal) -> Scope:
     """Vendor isolation: vendor managers see their vendor's labelers, labelers themselves; requesters none."""
     if principal.role is Role.LABELER:
         return Scope(principal.vendor_id, principal.labeler_id if principal.labeler_id is not None else -1)
-    vendor = policies.vendor_filter(principal)
-    if vendor == -1 and not policies.is_vendor_bound(principal):
-        raise Forbidden("labeler-level quality data is for ops, QA, policy experts and vendor managers")
+    if not QualityPolicy.can_read_labeler_data(principal):
+        raise deny("labeler-level quality data is for ops, QA, policy experts and vendor managers")
+    vendor = LabelerPolicy.vendor_filter(principal)
     return Scope(vendor, None)
 
 
@@ -434,7 +431,7 @@ def accuracy(
         raise InvalidInput(f"group_by must be one of {', '.join(GROUPS)}", [Problem(group_by, "group_by")])
     if method not in ("wilson", "clopper-pearson"):
         raise InvalidInput("method must be wilson or clopper-pearson", [Problem(str(method), "method")])
-    project = policies.readable_project(session, principal, project_id)
+    project = readable_project(session, principal, project_id)
     scope = scope_of(principal)
     q = question_info(project, question)
     start, end = period_bounds(project.reporting_tz, date_from, date_to)
@@ -543,7 +540,7 @@ def agreement(
     bootstrap: int = 1000,
 ) -> dict[str, Any]:
     """Agreement among the labels a caller may see (a vendor manager: among their own vendor's labelers)."""
-    project = policies.readable_project(session, principal, project_id)
+    project = readable_project(session, principal, project_id)
     scope = scope_of(principal)
     q = question_info(project, question)
     start, end = period_bounds(project.reporting_tz, date_from, date_to)
@@ -639,8 +636,8 @@ def run_aggregation(
     date_to: date | None = None,
 ) -> dict[str, Any]:
     """Aggregate every labeled item into a stored final label; low-confidence items enter expert review."""
-    policies.require_role(principal, *AGGREGATORS)
-    project = policies.readable_project(session, principal, project_id)
+    QualityPolicy.can_aggregate.require(principal)
+    project = readable_project(session, principal, project_id)
     if tie not in ("expert_review", "severity"):
         raise InvalidInput("tie must be expert_review or severity", [Problem(tie, "tie")])
     if not 0.0 <= threshold <= 1.0:
@@ -751,7 +748,7 @@ def final_labels(session: Session, run: AggregationRun) -> dict[int, tuple[str |
 def list_final_labels(
     session: Session, principal: Principal, project_id: int, run_id: int | None = None, limit: int = 1000
 ) -> dict[str, Any]:
-    project = policies.readable_project(session, principal, project_id)
+    project = readable_project(session, principal, project_id)
     run = session.get(AggregationRun, run_id) if run_id is not None else latest_run(session, project.id)
     if run is None or run.project_id != project.id:
         raise NotFound("no aggregation run for this project; run one first")
@@ -771,8 +768,8 @@ def review_queue(
     session: Session, principal: Principal, project_id: int, *, include_resolved: bool = False, limit: int = 200
 ) -> list[dict[str, Any]]:
     """Items waiting for an expert (newest run first); resolved ones only when asked."""
-    policies.require_role(principal, *EXPERTS)
-    project = policies.readable_project(session, principal, project_id)
+    QualityPolicy.can_read_review_queue.require(principal)
+    project = readable_project(session, principal, project_id)
     stmt = (
         select(ExpertReview, Item.external_id, Item.content_text)
         .join(Item, Item.id == ExpertReview.item_id)
@@ -814,11 +811,11 @@ def resolve_review(
     session: Session, principal: Principal, review_id: int, label: str, note: str = ""
 ) -> dict[str, Any]:
     """An expert decides an item's final label (a new decision row; the newest one counts)."""
-    policies.require_role(principal, *EXPERTS)
+    QualityPolicy.can_decide_review.require(principal)
     review = session.get(ExpertReview, review_id)
-    if review is None:
-        raise NotFound(f"no review item {review_id}")
-    project = policies.readable_project(session, principal, review.project_id)
+    if review is None or not ProjectPolicy.can_read(session, principal, review.project_id):
+        raise hidden("review item", review_id)
+    project = session.get_one(Project, review.project_id)
     run = session.get_one(AggregationRun, review.run_id)
     q = question_info(project, run.question)
     if label not in q.classes:
@@ -832,8 +829,6 @@ def resolve_review(
 
 # ------------------------------------------------------------------------------------------------ model evaluation
 
-MODEL_IMPORTERS = (Role.OPS_MANAGER, Role.ADMIN)
-
 
 def import_predictions(
     session: Session, principal: Principal, project_id: int, data: bytes, filename: str, name: str = ""
@@ -842,8 +837,8 @@ def import_predictions(
     from safetyops.quality.modeleval import FALSE_LABELS, TRUE_LABELS, parse_predictions
     from safetyops.quality.models import ModelPrediction, ModelRun
 
-    policies.require_role(principal, *MODEL_IMPORTERS)
-    project = policies.readable_project(session, principal, project_id)
+    QualityPolicy.can_import_model.require(principal)
+    project = readable_project(session, principal, project_id)
     rows, problems = parse_predictions(data, filename)
     taxonomy = Taxonomy.model_validate(project.taxonomy)
     known_policies = {c.policy for q in taxonomy.questions for c in q.choices if c.policy}
@@ -914,8 +909,8 @@ def evaluate_model(
     from safetyops.quality.models import ModelPrediction, ModelRun
 
     run = session.get(ModelRun, model_run_id)
-    if run is None or not policies.can_read_project(session, principal, run.project_id):
-        raise NotFound(f"no model run {model_run_id} for you")
+    if run is None or not ProjectPolicy.can_read(session, principal, run.project_id):
+        raise hidden("model run", model_run_id)
     project = session.get_one(Project, run.project_id)
     q = question_info(project, question)
     agg_run = latest_run(session, project.id, q.key)

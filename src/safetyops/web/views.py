@@ -24,6 +24,7 @@ from starlette.types import Scope
 
 from safetyops.auth import service as auth_service
 from safetyops.auth.deps import principal_of
+from safetyops.auth.policies import STAFF
 from safetyops.auth.principal import Principal
 from safetyops.config import get_settings
 from safetyops.demo import CREDIT, DEMO_PROJECT
@@ -229,7 +230,7 @@ def logout(request: Request, form: FormDep) -> Response:
         with Session(_engine(request)) as session, session.begin():
             token_id = reads.token_id(session, raw)
             if token_id is not None:
-                auth_service.revoke_token(session, token_id, principal.user_id)
+                auth_service.revoke_token(session, principal, token_id)
     response = RedirectResponse("/login", status_code=303)
     security.clear_session_cookie(request, response)
     security.rotate_csrf(request)
@@ -248,7 +249,12 @@ def home(request: Request) -> Response:
         projects = reads.home_projects(session, principal)
     show_credit = any(p.is_demo for p in projects)
     context = _context(
-        request, principal, projects=projects, credit=_credit() if show_credit else None, demo_name=DEMO_PROJECT
+        request,
+        principal,
+        projects=projects,
+        sees_all=STAFF(principal),
+        credit=_credit() if show_credit else None,
+        demo_name=DEMO_PROJECT,
     )
     return _page(request, "home.html", context)
 
@@ -263,7 +269,7 @@ def workbench(project_id: int, request: Request) -> Response:
         return _to_login(request)
     engine = _engine(request)
     try:
-        rules = work_service.project_rules(engine, project_id)
+        rules = work_service.rules_for_worker(engine, principal, project_id)
         task = _current_or_next(engine, principal, rules)
     except SafetyOpsError as exc:
         return _error(request, principal, exc, retry_url=f"/work/{project_id}")
@@ -280,7 +286,7 @@ def submit(project_id: int, request: Request, form: FormDep) -> Response:
     engine = _engine(request)
     here = f"/work/{project_id}"
     try:
-        rules = work_service.project_rules(engine, project_id)
+        rules = work_service.rules_for_worker(engine, principal, project_id)
         assignment_id = _int_field(form, "assignment_id")
         key = _str(form.get("idempotency_key")) or ""
         if not 1 <= len(key) <= 100:
@@ -318,7 +324,7 @@ def skip(project_id: int, request: Request, form: FormDep) -> Response:
     engine = _engine(request)
     here = f"/work/{project_id}"
     try:
-        rules = work_service.project_rules(engine, project_id)
+        rules = work_service.rules_for_worker(engine, principal, project_id)
         assignment_id = _int_field(form, "assignment_id")
         reason = _str(form.get("reason")) or ""
         note = (_str(form.get("note")) or "").strip()[:MAX_SKIP_NOTE]

@@ -7,6 +7,7 @@ from datetime import date
 import typer
 from rich.table import Table
 
+from safetyops.auth.principal import SYSTEM
 from safetyops.cli_support import console, friendly_errors
 from safetyops.db.engine import session_scope
 from safetyops.errors import InvalidInput, Problem
@@ -98,7 +99,7 @@ def set_plan(
         raise InvalidInput("the training plan is invalid", problems_from_validation(exc)) from None
     with session_scope() as session:
         p = get_project(session, project)
-        plan = training.set_plan(session, p, spec, None)
+        plan = training.set_plan(session, SYSTEM, p.id, spec)
         _print_plan(plan, training.project_certification(p))
 
 
