@@ -7,22 +7,22 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from safetyops.auth.deps import PrincipalDep, SessionDep
+from safetyops.auth.deps import PrincipalDep, SessionDep, file_download
 from safetyops.planning import service
-from safetyops.planning.schemas import PlanIn, PlanOut
+from safetyops.planning.schemas import ManpowerPlanOut, PlanIn
 
 router = APIRouter(tags=["planning"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@router.post("/plans", response_model=PlanOut, status_code=status.HTTP_201_CREATED)
+@router.post("/plans", response_model=ManpowerPlanOut, status_code=status.HTTP_201_CREATED)
 def create_plan(body: PlanIn, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
     """Compute a manpower plan (base + scenarios) from accepted requests and the roster, store it, return its rows."""
     return service.create_plan(session, principal, body)
 
 
-@router.get("/plans/{plan_id}", response_model=PlanOut)
+@router.get("/plans/{plan_id}", response_model=ManpowerPlanOut)
 def get_plan(plan_id: int, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
     return service.read_plan(session, principal, plan_id)
 
@@ -30,7 +30,7 @@ def get_plan(plan_id: int, session: SessionDep, principal: PrincipalDep) -> dict
 @router.get(
     "/plans/{plan_id}/xlsx",
     response_class=Response,
-    responses={200: {"content": {XLSX: {}}, "description": "the plan as a workbook"}},
+    responses=file_download("the plan as a workbook", XLSX),
 )
 def get_plan_xlsx(plan_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
     """The stored plan as a workbook: a summary sheet and one sheet per scenario."""

@@ -107,7 +107,7 @@ class PlanRowOut(_Out):
     method: str
 
 
-class PlanOut(_Out):
+class ManpowerPlanOut(_Out):
     """A stored manpower plan: its range, parameters, scenarios, summary and rows."""
 
     id: int

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from safetyops.auth.deps import EngineDep, PrincipalDep, SessionDep
+from safetyops.auth.deps import EngineDep, PrincipalDep, SessionDep, file_download
 from safetyops.auth.principal import Principal
 from safetyops.delivery.export import CONTENT_TYPES
 from safetyops.errors import InvalidInput
@@ -114,7 +114,7 @@ async def upload_gold(project_id: int, file: UploadFile, engine: EngineDep, prin
 @router.get(
     "/projects/{project_id}/export",
     response_class=StreamingResponse,
-    responses={200: {"content": {t: {} for t in CONTENT_TYPES.values()}, "description": "the items with labels"}},
+    responses=file_download("the items with their labels", *CONTENT_TYPES.values()),
 )
 def export(
     project_id: int,

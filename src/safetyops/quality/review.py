@@ -174,7 +174,7 @@ def _blind_view(session: Session, task: QaTask, project: Project) -> dict[str, A
     return {
         "task_id": task.id,
         "project_id": task.project_id,
-        "stage": QaStage.ANSWER,
+        "stage": QaStage.ANSWER.value,
         "item": _item_view(item),
         "taxonomy": project.taxonomy,
     }
@@ -188,7 +188,7 @@ def _revealed_view(session: Session, task: QaTask, blind: QaBlindAnswer) -> dict
     return {
         "task_id": task.id,
         "project_id": task.project_id,
-        "stage": QaStage.VERDICT if verdict is None else QaStage.DONE,
+        "stage": (QaStage.VERDICT if verdict is None else QaStage.DONE).value,
         "item": _item_view(session.get_one(Item, task.item_id)),
         "your_answer": blind.answer,
         "original": {
