@@ -82,7 +82,6 @@ STAFF = role_set(
 )
 ADMINS = role_set("admins", "create admins, act on anyone's API tokens, read the audit log", _ADMIN, _SYSTEM)
 USER_MANAGERS = role_set("user managers", "create user accounts and list them", STAFF.roles)
-POLICY_EXPERTS = role_set("policy experts", "own the taxonomy and guidelines of every project", Role.POLICY_EXPERT)
 SEE_ALL_PROJECTS = role_set("all-project readers", "read every project", STAFF.roles, Role.POLICY_EXPERT)
 SEE_ALL_LABELERS = role_set(
     "all-labeler readers",
@@ -94,7 +93,6 @@ SEE_ALL_LABELERS = role_set(
 VENDOR_BOUND = role_set(
     "vendor-bound", "belong to one vendor: see only its labelers, work and figures", Role.VENDOR_MANAGER, Role.LABELER
 )
-LABELERS = role_set("labelers", "take tasks and quizzes on projects their vendor serves", Role.LABELER)
 REQUEST_FILERS = role_set("request filers", "file labeling requests and read their own", Role.REQUESTER, STAFF.roles)
 ITEM_READERS = role_set(
     "item readers",

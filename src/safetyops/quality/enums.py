@@ -2,7 +2,7 @@
 
 Values that are stored keep these strings (aggregation_runs.method/tie_policy, expert_reviews.reason,
 qa_plans.mode, qa_verdicts.error_type, qa_dispute_decisions.outcome, calibration_sessions.source,
-calibration_notes.kind, model_runs.file_format).
+calibration_notes.kind).
 """
 
 from __future__ import annotations
@@ -116,10 +116,3 @@ class NoteKind(enum.StrEnum):
 
     NOTE = "note"
     OUTCOME = "outcome"
-
-
-class PredictionFormat(enum.StrEnum):
-    """File format of imported model predictions (model_runs.file_format)."""
-
-    CSV = "csv"
-    JSONL = "jsonl"
