@@ -156,7 +156,6 @@ def time_report(path: str, project_id: int, repeat: int) -> dict[str, Any]:
 
     from sqlalchemy.orm import Session
 
-    from safetyops.auth.principal import SYSTEM as CLI_PRINCIPAL
     from safetyops.db.engine import make_engine
     from safetyops.projects.models import Project
     from safetyops.quality.report import project_report
@@ -167,10 +166,10 @@ def time_report(path: str, project_id: int, repeat: int) -> dict[str, Any]:
         project = session.get_one(Project, project_id)
         q = question_info(project, "abuse")
         load_seconds, frame = _timed(lambda: load_labels(session, project, q), repeat)
-        report_seconds, rep = _timed(lambda: project_report(session, CLI_PRINCIPAL, project_id), repeat)
+        report_seconds, rep = _timed(lambda: project_report(session, SYSTEM, project_id), repeat)
         period_seconds, period = _timed(
             lambda: project_report(
-                session, CLI_PRINCIPAL, project_id, date_from=date(2026, 11, 1), date_to=date(2026, 11, 14)
+                session, SYSTEM, project_id, date_from=date(2026, 11, 1), date_to=date(2026, 11, 14)
             ),
             repeat,
         )
