@@ -4,15 +4,17 @@ Where checks happen — in the service. A use case that a person can trigger (a 
 caller's `Principal`) asks the resource's policy first, before it reads or changes anything. API routes, web
 pages, the labeler's fast path and the command line only pass the principal on and shape the answer; none of
 them decides access. So one check serves every face, and a face added later cannot forget it. Functions that
-take an `actor_id` instead of a principal are building blocks: they trust their caller (another service, the
-command line, the demo, a test) and no route calls one. `tests/auth/test_access_table.py` walks every route
-with every role against a declared table, so a new route without its check fails.
+only record who acted (an `actor` or `actor_id` parameter, e.g. `insert_user`, `import_items`) are building
+blocks: they check nothing, trust their caller (a use case, the command line, the demo, a test), and no route
+calls one. `tests/auth/test_access_table.py` walks every route with every role against a declared table, so a
+new route without its check fails. docs/access.md is the map of these rules.
 
 What a refusal looks like — the answer never depends on whether the thing exists:
 - `404 "no <kind> <id> for you"` when the person may not see the resource (another vendor's labeler, a
   project they are not on, someone else's request or task), the same words as for an id that does not exist;
 - `403` naming who may, when they may see it but not do this, or when the rule does not depend on the
-  resource at all (a role-only rule is checked before anything is looked up).
+  resource at all (a role-only rule, or one on the id alone, is checked before anything is looked up).
+Staff see everything, so for them a missing resource is simply a 404.
 
 The command line acts as `SYSTEM` (auth.principal): a named principal with its own role, no user row and no
 user id. It is in the role sets of administrative work, sees everything, and is recorded in the audit log as
