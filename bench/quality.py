@@ -158,13 +158,14 @@ def time_report(path: str, project_id: int, repeat: int) -> dict[str, Any]:
 
     from safetyops.db.engine import make_engine
     from safetyops.projects.models import Project
+    from safetyops.quality.frame import question_info
+    from safetyops.quality.loading import load_labels
     from safetyops.quality.report import project_report
-    from safetyops.quality.service import load_labels, question_info
 
     engine = make_engine(f"sqlite:///{path}", pool_size=1)
     with Session(engine) as session:
         project = session.get_one(Project, project_id)
-        q = question_info(project, "abuse")
+        q = question_info(project.taxonomy, "abuse")
         load_seconds, frame = _timed(lambda: load_labels(session, project, q), repeat)
         report_seconds, rep = _timed(lambda: project_report(session, SYSTEM, project_id), repeat)
         period_seconds, period = _timed(

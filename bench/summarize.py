@@ -1,4 +1,4 @@
-"""Medians of repeated `bench/queue.py` runs as a Markdown table.
+"""Medians of repeated `bench/queue_load.py` runs as a Markdown table.
 
 python bench/summarize.py bench/out/queue.jsonl
 """

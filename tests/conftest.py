@@ -11,7 +11,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from safetyops.db.engine import make_engine, set_engine
 from safetyops.db.models import metadata
-from safetyops.loadtest import TEST_PG_URL, fresh_database
+from tests.support.databases import TEST_PG_URL, fresh_database
 
 PG_ADMIN_URL = TEST_PG_URL
 

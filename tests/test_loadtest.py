@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from safetyops.loadtest import percentile, worst_second
+from tests.support.loadtest import percentile, worst_second
 
 
 def test_a_short_stall_shows_in_the_worst_second_but_not_in_the_runs_p99() -> None:

@@ -1,15 +1,80 @@
-"""The Alembic migrations build exactly the schema the models declare, on both databases."""
+"""The Alembic migrations: one line of revisions that import no application code, and build exactly the schema
+the models declare, on both databases."""
 
 from __future__ import annotations
 
+import ast
+import re
+
 import pytest
 from alembic.autogenerate import compare_metadata
+from alembic.autogenerate.api import AutogenContext
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, Engine, inspect, text
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, Integer, insert, inspect, select, text
 
+from safetyops.db.base import UTCDateTime, table
 from safetyops.db.engine import make_engine
-from safetyops.db.migrate import current_revision, upgrade
+from safetyops.db.migrate import MIGRATIONS, current_revision, render_item, revision_line, upgrade
 from safetyops.db.models import metadata
+from safetyops.demo import DATA_CREDIT, DEMO_PROJECT, DEMO_TAXONOMY
+from safetyops.errors import Conflict
+from safetyops.projects.models import Batch, Project
+
+VERSIONS = MIGRATIONS / "versions"
+# alembic_version of a database migrated while each area kept its own branch off 0001 (before 0007).
+AREA_BRANCH_HEADS = [
+    "0002_quality",
+    "0003_intake_planning",
+    "0004_workforce_guidelines",
+    "0005_items_bulk_load",
+    "0006_queue_writes",
+]
+
+
+def test_revisions_form_one_line() -> None:
+    """One head; every revision has one parent (the first none), no branch labels, no dependencies; `alembic
+    heads` prints the one head."""
+    script = ScriptDirectory(str(MIGRATIONS))
+    revisions = list(script.walk_revisions())
+    assert script.get_heads() == [revisions[0].revision] == [revision_line()[-1]]
+    assert len(revisions) == len(list(VERSIONS.glob("*.py")))
+    for rev in revisions:
+        assert rev.branch_labels == set() and not rev.dependencies, rev.revision
+        if rev.revision == "0001":
+            assert rev.down_revision is None
+        else:
+            assert isinstance(rev.down_revision, str), f"{rev.revision} has parents {rev.down_revision}"
+        assert len(rev.nextrev) <= 1, f"{rev.revision} is a branch point"
+
+
+def test_no_revision_imports_application_code() -> None:
+    """A revision must build the same tables whatever the application code becomes later: it copies what it
+    needs (enum values, column types, helpers) instead of importing it. The template of new revisions too."""
+    for path in VERSIONS.glob("*.py"):
+        modules = [
+            name
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
+            for name in (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+        ]
+        assert "alembic" in modules, path.name
+        assert [m for m in modules if m.split(".")[0] == "safetyops"] == [], path.name
+    template = (MIGRATIONS / "script.py.mako").read_text(encoding="utf-8")
+    assert "from alembic import op" in template
+    assert not re.search(r"^\s*(import|from)\s+safetyops", template, re.M)
+
+
+def test_autogenerate_writes_plain_types() -> None:
+    """So that `alembic revision --autogenerate` does not write an import of safetyops either."""
+    context = AutogenContext.__new__(AutogenContext)
+    assert render_item("type", UTCDateTime(), context) == "sa.DateTime(timezone=True)"
+    assert render_item("type", Integer(), context) is False
 
 
 def test_upgrade_matches_models(db_url: str) -> None:
@@ -94,3 +159,46 @@ def _index_definitions(conn: Connection, *tables: str) -> dict[str, str]:
             f"SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ({names}) AND schemaname = current_schema()"
         )
     return {name: definition or "" for name, definition in conn.execute(text(sql)).all()}
+
+
+def _legacy_database(db_url: str, recorded: list[str]) -> Engine:
+    """A database at 0006 whose alembic_version holds `recorded`, as the per-area branches left it."""
+    engine = make_engine(db_url, pool_size=1)
+    upgrade(engine, "0006_queue_writes")
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM alembic_version"))
+        for rev in recorded:
+            conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": rev})
+    assert current_revision(engine) == ",".join(sorted(recorded))
+    return engine
+
+
+def test_a_database_from_the_area_branches_joins_the_line(db_url: str) -> None:
+    """Its one row per area branch becomes the one row of the line, then 0007 runs: the demo project loaded
+    before (its name and its batch) gets the credit it showed, a project that only shares the batch's file
+    name does not."""
+    engine = _legacy_database(db_url, AREA_BRANCH_HEADS)
+    with engine.begin() as conn:
+        for name in (DEMO_PROJECT, "Another project"):
+            pid = conn.execute(
+                insert(table(Project)).values(name=name, taxonomy=DEMO_TAXONOMY).returning(table(Project).c.id)
+            ).scalar_one()
+            batch = {"project_id": pid, "filename": "ConvAbuseEMNLPfull.csv.gz", "file_format": "csv"}
+            conn.execute(insert(table(Batch)).values(batch))
+    upgrade(engine)
+    assert current_revision(engine) == revision_line()[-1] == "0007_data_credit"
+    with engine.connect() as conn:
+        credits = dict(conn.execute(select(Project.name, Project.data_credit)).all())
+    assert credits == {DEMO_PROJECT: DATA_CREDIT.model_dump(), "Another project": None}
+    upgrade(engine)  # and again: nothing left to do
+    assert current_revision(engine) == "0007_data_credit"
+    engine.dispose()
+
+
+def test_a_database_with_a_gap_in_the_line_is_refused(db_url: str) -> None:
+    """The intake and workforce branches without the quality one: on the line 0002 comes before both."""
+    engine = _legacy_database(db_url, ["0003_intake_planning", "0004_workforce_guidelines"])
+    with pytest.raises(Conflict, match="0002_quality"):
+        upgrade(engine)
+    assert current_revision(engine) == "0003_intake_planning,0004_workforce_guidelines"
+    engine.dispose()

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, text
 
 from safetyops.db.engine import make_engine
 from safetyops.db.migrate import upgrade
-from safetyops.loadtest import (
+from tests.support.loadtest import (
     ClientStats,
     lost_receipts,
     queue_invariants,

@@ -9,9 +9,9 @@ from sqlalchemy import Engine, text, update
 
 from safetyops.auth.principal import Principal
 from safetyops.auth.service import authenticate, clear_auth_cache
-from safetyops.loadtest import bulk_items, setup_world
 from safetyops.projects.models import Item
 from safetyops.work.service import clear_caches
+from tests.support.loadtest import bulk_items, setup_world
 
 
 @dataclass

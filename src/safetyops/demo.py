@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 from sqlalchemy import Engine, insert, select
@@ -16,10 +12,11 @@ from sqlalchemy.orm import Session
 from safetyops.auth.enums import Role
 from safetyops.auth.principal import SYSTEM
 from safetyops.auth.service import create_token, create_user
+from safetyops.data import convabuse_rows
 from safetyops.db.base import utcnow
 from safetyops.guidelines import service as guidelines
 from safetyops.projects.models import Batch, Item, Project
-from safetyops.projects.schemas import ProjectSpec
+from safetyops.projects.schemas import DataCredit, ProjectSpec
 from safetyops.projects.service import create_project
 from safetyops.work.enums import AssignmentStatus
 from safetyops.work.models import Assignment, Label
@@ -27,10 +24,14 @@ from safetyops.workforce.service import create_labeler, create_site, create_vend
 
 DEMO_PROJECT = "ConvAbuse demo"
 DEMO_PASSWORD = "safetyops-demo"
-CREDIT = (
-    "ConvAbuse — Cercas Curry, Abercrombie & Rieser, EMNLP 2021 "
-    "(https://aclanthology.org/2021.emnlp-main.587/), CC BY 4.0"
+# The demo project carries this credit as data (migration 0007 gives it to demo projects loaded before).
+DATA_CREDIT = DataCredit(
+    source="ConvAbuse — Cercas Curry, Abercrombie & Rieser, EMNLP 2021",
+    link="https://aclanthology.org/2021.emnlp-main.587/",
+    licence="CC BY 4.0",
+    licence_link="https://creativecommons.org/licenses/by/4.0/",
 )
+CREDIT = DATA_CREDIT.text()
 # The 5-level ConvAbuse scale, least to most severe, as an ordinal question.
 ABUSE_LEVELS = [
     ("1", "Not abusive", 0, 0),
@@ -114,9 +115,8 @@ class DemoItem:
 
 def read_convabuse() -> list[DemoItem]:
     """One item per (conversation, user turn); one label per annotator (repeat annotations dropped)."""
-    data = resources.files("safetyops.data").joinpath("convabuse/ConvAbuseEMNLPfull.csv.gz").read_bytes()
     items: dict[str, DemoItem] = {}
-    for row in csv.DictReader(io.StringIO(gzip.decompress(data).decode("utf-8"))):
+    for row in convabuse_rows():
         key = f"{row['conv_id']}|{row['user']}"
         item = items.get(key)
         if item is None:
@@ -187,6 +187,7 @@ def load_demo(engine: Engine, overlap: int = 3) -> dict[str, Any]:
             markets=["GB"],
             vendors=[vendor.name],
             reporting_tz="Europe/London",
+            data_credit=DATA_CREDIT,
         )
         project = create_project(session, SYSTEM, spec)
         version = guidelines.create_version(session, SYSTEM, project.id, "1.0", DEMO_GUIDELINE)

@@ -21,6 +21,7 @@ from safetyops.auth.enums import USER_ROLES, Role
 from safetyops.auth.models import ApiToken, User
 from safetyops.auth.principal import SYSTEM, Principal
 from safetyops.auth.service import create_token, create_user, hash_password, principal_for_user
+from safetyops.delivery import service as delivery
 from safetyops.demo import DEMO_TAXONOMY
 from safetyops.guidelines import service as guidelines
 from safetyops.guidelines.models import GuidelineNotice
@@ -218,7 +219,7 @@ def _quality(world: AccessWorld) -> None:
         )
         world.ids["calibration"] = cal["session_id"]
         csv = b"external_id,policy,score\nr1,harassment.abuse,0.9\nr2,harassment.abuse,0.8\nr4,harassment.abuse,0.1\n"
-        world.ids["model_run"] = quality.import_predictions(session, SYSTEM, pid, csv, "model.csv")["model_run_id"]
+        world.ids["model_run"] = delivery.import_predictions(session, SYSTEM, pid, csv, "model.csv")["model_run_id"]
 
 
 def _queue(world: AccessWorld) -> None:

@@ -1,4 +1,4 @@
-"""The deferred-work capacity rule of REFERENCES.md on hand-worked examples and a brute-force check."""
+"""The deferred-work capacity rule of docs/references.md on hand-worked examples and a brute-force check."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Erlang B / C / A against the published values in REFERENCES.md, pyworkforce and an independent formula."""
+"""Erlang B / C / A against the published values in docs/references.md, pyworkforce and an independent formula."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from scipy import integrate
 from safetyops.errors import InvalidInput
 from safetyops.planning import erlang
 
-# ---------------------------------------------------------------- REFERENCES.md: Erlang C worked example
+# ---------------------------------------------------------------- docs/references.md: Erlang C worked example
 # Call Centre Helper: 100 contacts / 30 min, AHT 180 s, 80 % within 20 s -> A = 10 Erlang.
 
 A, AHT, WITHIN = 100 * 180 / 1800, 180.0, 20.0
@@ -54,7 +54,7 @@ def test_occupancy_cap_binds() -> None:
     assert r.occupancy <= 0.6
 
 
-# ---------------------------------------------------------------- REFERENCES.md: Erlang B
+# ---------------------------------------------------------------- docs/references.md: Erlang B
 
 
 def test_reference_erlang_b_table() -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-# The published data sets live in shared/ beside the repository (as CI lays it out).
-_BESIDE = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-DATA = _BESIDE if _BESIDE.exists() else Path("/work/shared/data")
+from safetyops.data import convabuse_csv
+
+# Published data sets kept with the tests (tests/data/README.md says what each is and under which licence).
+DATA = Path(__file__).resolve().parents[1] / "data"
 NAN = np.nan
 
 # Krippendorff (2011) / Wikipedia reliability matrices: rows are coders, columns are units.
@@ -58,10 +60,7 @@ def convabuse() -> dict[str, np.ndarray]:
     The 5-level abuse scale is one-hot in is_abuse.{1,0,-1,-2,-3}.
     """
     pd = pytest.importorskip("pandas")
-    path = DATA / "convabuse" / "ConvAbuseEMNLPfull.csv"
-    if not path.exists():
-        pytest.skip("ConvAbuse data not present")
-    frame = pd.read_csv(path)
+    frame = pd.read_csv(io.BytesIO(convabuse_csv()))  # the copy the package ships
     keys = ["conv_id", "prev_agent", "prev_user", "agent", "user"]
     item = frame.groupby(keys, dropna=False, sort=True).ngroup().to_numpy()
     levels = [1, 0, -1, -2, -3]

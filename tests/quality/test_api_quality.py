@@ -158,6 +158,16 @@ def test_aggregation_review_queue_and_models_over_http(client: TestClient, world
     assert pol["confusion"] == {"tp": 2, "fp": 0, "fn": 1, "tn": 1} and pol["pr_curve"]["thresholds"] == []
 
 
+def test_aggregation_smoothing_over_http(client: TestClient, world: QWorld) -> None:
+    url = f"{API}/projects/{world.project_id}/aggregations"
+    run = client.post(url, headers=h(world, "ops"), json={"method": "ds", "smoothing": 0})
+    assert run.status_code == 201 and run.json()["smoothing"] == 0.0
+    bad = client.post(url, headers=h(world, "ops"), json={"method": "ds", "smoothing": -1})
+    assert bad.status_code == 422 and bad.json()["problems"][0]["field"] == "smoothing"
+    schema = client.get(f"{API}/openapi.json").json()["components"]["schemas"]["AggregateIn"]["properties"]
+    assert schema["smoothing"]["default"] == 0.01 and "maximum-likelihood" in schema["smoothing"]["description"]
+
+
 def test_calibration_over_http(client: TestClient, world: QWorld) -> None:
     pid = world.project_id
     created = client.post(

@@ -10,16 +10,14 @@ import pytest
 from safetyops.quality.aggregation import dawid_skene, encode_labels, majority_vote, weighted_vote
 from safetyops.quality.agreement import (
     AgreementResult,
-    cohen_kappa,
-    cohen_kappa_table,
     fleiss_kappa,
     gwet_ac1,
     krippendorff_alpha,
     krippendorff_alpha_counts,
-    pairwise_agreement,
     percent_agreement,
     percent_agreement_result,
 )
+from safetyops.quality.cohen import cohen_kappa, cohen_kappa_table, pairwise_agreement
 from safetyops.quality.intervals import clopper_pearson, proportion_ci, wilson
 
 NAN = np.nan

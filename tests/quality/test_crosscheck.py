@@ -12,15 +12,8 @@ from statsmodels.stats import inter_rater
 from statsmodels.stats.proportion import proportion_confint
 
 from safetyops.quality.aggregation import dawid_skene, majority_vote
-from safetyops.quality.agreement import (
-    cohen_kappa,
-    cohen_kappa_table,
-    count_matrix,
-    fleiss_kappa,
-    gwet_ac1,
-    krippendorff_alpha,
-    pairwise_agreement,
-)
+from safetyops.quality.agreement import count_matrix, fleiss_kappa, gwet_ac1, krippendorff_alpha
+from safetyops.quality.cohen import cohen_kappa, cohen_kappa_table, pairwise_agreement
 from safetyops.quality.intervals import clopper_pearson, wilson
 
 SEEDS = range(6)
@@ -62,6 +55,48 @@ def test_weighted_cohen_se_vs_statsmodels(weights: str) -> None:
     ours = cohen_kappa_table(table, weights)  # type: ignore[arg-type]
     assert ours.value == pytest.approx(ref.kappa, abs=1e-12)
     assert ours.se == pytest.approx(ref.std_kappa, rel=1e-9)
+
+
+def _gwet_generalized_fleiss(ratings: list[list[int | None]], q: int) -> tuple[float, float, float]:
+    """Reference for unequal numbers of ratings, written from the published formula and kept apart from the
+    product code: Gwet, Handbook of Inter-Rater Reliability (4th ed., 2014), ch. 2, Fleiss' generalized kappa.
+    Subjects × raters, None = not rated. Returns (κ, p_a, p_e).
+
+    p_a = (1/n') Σ_{i: r_i ≥ 2} Σ_k r_ik (r_ik − 1) / (r_i (r_i − 1)),  n' = #{i: r_i ≥ 2}
+    π_k = (1/n) Σ_i r_ik / r_i over the n subjects with r_i ≥ 1;  p_e = Σ_k π_k²;  κ = (p_a − p_e) / (1 − p_e)
+    """
+    rows = [[v for v in row if v is not None] for row in ratings]
+    rows = [row for row in rows if row]
+    agree = [
+        sum(row.count(k) * (row.count(k) - 1) for k in range(q)) / (len(row) * (len(row) - 1))
+        for row in rows
+        if len(row) >= 2
+    ]
+    p_a = sum(agree) / len(agree)
+    pi = [sum(row.count(k) / len(row) for row in rows) / len(rows) for k in range(q)]
+    p_e = sum(p * p for p in pi)
+    return (p_a - p_e) / (1 - p_e), p_a, p_e
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_fleiss_unequal_ratings_vs_gwet_generalized_formula(seed: int) -> None:
+    """irrCAC (which implements this form) pins scipy==1.12 and cannot sit beside our test tools, so the
+    cross-check is the published formula above, on data where items have 1 to 6 ratings."""
+    rng = np.random.default_rng(seed)
+    items, raters, q = 60, 6, 4
+    full = _noisy_raters(rng, items, raters, q, 0.55).T
+    rated = rng.random((items, raters)) < rng.uniform(0.15, 1.0, (items, 1))
+    ratings = [
+        [int(v) if r else None for v, r in zip(row, mask, strict=True)] for row, mask in zip(full, rated, strict=True)
+    ]
+    counts = np.array([[sum(v == k for v in row) for k in range(q)] for row in ratings])
+    ours = fleiss_kappa(counts, bootstrap=0)
+    kappa, p_a, p_e = _gwet_generalized_fleiss(ratings, q)
+    assert len({int(n) for n in counts.sum(axis=1)}) >= 4  # unequal numbers of ratings, some items with 0 or 1
+    assert ours.value == pytest.approx(kappa, abs=1e-12)
+    assert (ours.observed, ours.expected) == pytest.approx((p_a, p_e), abs=1e-12)
+    boot = fleiss_kappa(counts, bootstrap=300)  # the bootstrap resamples the same statistic
+    assert boot.ci_low is not None and boot.ci_high is not None and boot.ci_low < kappa < boot.ci_high
 
 
 @pytest.mark.parametrize("seed", SEEDS)

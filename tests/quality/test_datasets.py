@@ -1,55 +1,51 @@
-"""Real data: Dawid & Skene's (1979) anaesthetists and ConvAbuse (EMNLP 2021, CC BY 4.0) end to end."""
+"""Real data end to end: Davidson et al. (2017) and ConvAbuse (EMNLP 2021, CC BY 4.0).
+Dawid & Skene's (1979) anaesthetists are in test_dawid_skene_1979.py."""
 
 from __future__ import annotations
+
+import csv
+import gzip
 
 import krippendorff
 import numpy as np
 import pytest
 
 from safetyops.quality.aggregation import dawid_skene, encode_labels, majority_vote
-from safetyops.quality.agreement import (
-    count_matrix,
-    fleiss_kappa,
-    gwet_ac1,
-    krippendorff_alpha,
-    pairwise_agreement,
-)
-from safetyops.quality.tabular import read_label_rows
+from safetyops.quality.agreement import count_matrix, fleiss_kappa, gwet_ac1, krippendorff_alpha
+from safetyops.quality.cohen import pairwise_agreement
 
 from .conftest import DATA
 
-ANAESTHESIA = DATA / "dawid_skene_1979" / "anaesthesia_A.csv"
+DAVIDSON = DATA / "davidson2017" / "counts.csv.gz"
 
 
 @pytest.fixture(scope="module")
-def anaesthesia():  # type: ignore[no-untyped-def]
-    if not ANAESTHESIA.exists():
-        pytest.skip("Dawid–Skene 1979 data not present")
-    return read_label_rows(ANAESTHESIA).encode(numeric=True)
+def davidson() -> dict[str, np.ndarray]:
+    """Davidson et al. (2017): per tweet, how many of its 3–9 coders chose hate speech / offensive / neither,
+    and the authors' majority class (0, 1, 2 in that order)."""
+    with gzip.open(DAVIDSON, "rt", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    counts = np.array([[r["hate_speech"], r["offensive_language"], r["neither"]] for r in rows], np.int64)
+    return {
+        "counts": counts,
+        "count": np.array([r["count"] for r in rows], np.int64),
+        "class": np.array([r["class"] for r in rows], np.int64),
+    }
 
 
-def test_dawid_skene_1979_class_priors(anaesthesia) -> None:  # type: ignore[no-untyped-def]
-    """The paper's ML estimates of the class proportions are 0.40, 0.42, 0.11, 0.07 (Table 2)."""
-    e = anaesthesia
-    assert (e.n_items, e.n_raters, e.n_classes, len(e.items)) == (45, 5, 4, 315)
-    res = dawid_skene(e.items, e.raters, e.labels, e.n_items, e.n_raters, e.n_classes, smoothing=0.0, tol=1e-10)
-    assert res.converged and res.priors is not None
-    assert np.round(res.priors, 2) == pytest.approx([0.40, 0.42, 0.11, 0.07])
-    assert np.all(np.diff(res.ll_trace) > -1e-9)
-    # observer 1 rated each patient three times: its confusion rows are still distributions
-    assert res.confusion is not None and np.allclose(res.confusion.sum(axis=2), 1.0)
-    # every patient gets a label; DS only departs from the majority where votes are split
-    mv = majority_vote(e.items, e.labels, e.n_items, e.n_classes)
-    assert (res.labels >= 0).all()
-    assert (res.labels == mv.labels).mean() >= 0.9
-
-
-def test_dawid_skene_gold_items_are_clamped(anaesthesia) -> None:  # type: ignore[no-untyped-def]
-    e = anaesthesia
-    gold_items, gold_classes = np.array([0, 1, 2]), np.array([3, 3, 3])
-    res = dawid_skene(e.items, e.raters, e.labels, e.n_items, e.n_raters, e.n_classes, gold=(gold_items, gold_classes))
-    assert np.array_equal(res.labels[gold_items], gold_classes)
-    assert np.allclose(res.posteriors[gold_items].max(axis=1), 1.0)
+def test_davidson_majority_vote_is_the_authors_class(davidson: dict[str, np.ndarray]) -> None:
+    """Unequal numbers of ratings per item (3, 4, 6, 7 or 9 coders): the vote over the expanded ratings gives
+    the class the authors published for every one of the 24,783 tweets (none of them is tied)."""
+    counts = davidson["counts"]
+    n_items = len(counts)
+    assert n_items == 24783 and np.array_equal(counts.sum(axis=1), davidson["count"])
+    assert set(np.unique(davidson["count"]).tolist()) == {3, 4, 6, 7, 9}
+    items = np.repeat(np.repeat(np.arange(n_items), 3), counts.ravel())
+    labels = np.repeat(np.tile(np.arange(3), n_items), counts.ravel())
+    mv = majority_vote(items, labels, n_items, 3)
+    assert not mv.tied.any()
+    assert np.array_equal(mv.labels, davidson["class"])
+    assert np.array_equal(count_matrix(items, labels, n_items, 3), counts)
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,8 @@ from safetyops.demo import ABUSE_LEVELS, load_demo, read_convabuse
 from safetyops.projects.models import Project
 from safetyops.quality import agreement as ag
 from safetyops.quality import service
+from safetyops.quality.frame import question_info
+from safetyops.quality.loading import load_labels
 from safetyops.quality.models import FinalLabel
 from safetyops.quality.report import project_report
 
@@ -48,8 +50,8 @@ def test_convabuse_end_to_end(engine: Engine, monkeypatch: pytest.MonkeyPatch) -
 
     with Session(engine) as s, s.begin():
         project = s.get_one(Project, pid)
-        q = service.question_info(project, "abuse")
-        frame = service.load_labels(s, project, q)
+        q = question_info(project.taxonomy, "abuse")
+        frame = load_labels(s, project, q)
         assert len(frame) == 11131
         counts = ag.count_matrix(np.unique(frame.items, return_inverse=True)[1].reshape(-1), frame.codes, 4059, 5)
         for level in ("ordinal", "nominal"):

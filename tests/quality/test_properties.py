@@ -11,13 +11,13 @@ from hypothesis.extra import numpy as hnp
 from safetyops.quality.aggregation import dawid_skene, majority_vote, weighted_vote
 from safetyops.quality.agreement import (
     LEVELS,
-    cohen_kappa,
     count_matrix,
     fleiss_kappa,
     gwet_ac1,
     krippendorff_alpha,
     percent_agreement,
 )
+from safetyops.quality.cohen import cohen_kappa
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -1,11 +1,12 @@
-"""Every published worked example in REFERENCES.md, reproduced to the digits shown."""
+"""Every published worked example in docs/references.md, reproduced to the digits shown."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from safetyops.quality.agreement import cohen_kappa_table, fleiss_kappa, krippendorff_alpha
+from safetyops.quality.agreement import fleiss_kappa, gwet_ac1, krippendorff_alpha, reliability_counts
+from safetyops.quality.cohen import cohen_kappa_table
 from safetyops.quality.intervals import audit_sample_size, z_value, zero_defect_sample_size
 
 from .conftest import FLEISS_WIKI, KRIPP_A, KRIPP_B, KRIPP_C, KRIPP_D, fleiss_1971_counts
@@ -53,6 +54,22 @@ def test_fleiss_wikipedia() -> None:
     result = fleiss_kappa(FLEISS_WIKI)
     assert round(result.value or 0, 6) == 0.209931
     assert result.n_raters == 14
+
+
+def test_fleiss_and_ac1_with_missing_ratings_gwet_example() -> None:
+    """Gwet, Handbook of Inter-Rater Reliability (4th ed., 2014): 4 raters, 12 units, 5 categories, no rater
+    rated every unit (Krippendorff's data C above). Values as documented by irrCAC (`raw_4raters`):
+    Fleiss' generalized κ 0.76117 (p_a 0.81818, p_e 0.23872), AC1 0.77544 (p_e 0.19032)."""
+    counts = reliability_counts(np.asarray(KRIPP_C, dtype=float))[0]
+    kappa, ac1 = fleiss_kappa(counts, bootstrap=0), gwet_ac1(counts)
+    assert (round(kappa.value or 0, 5), round(kappa.observed or 0, 5), round(kappa.expected or 0, 5)) == (
+        0.76117,
+        0.81818,
+        0.23872,
+    )
+    assert (round(ac1.value or 0, 5), round(ac1.expected or 0, 5)) == (0.77544, 0.19032)
+    assert kappa.observed == ac1.observed  # one observed agreement, two chance models
+    assert (kappa.n_items, kappa.n_ratings) == (11, 41)
 
 
 def test_cohen_wikipedia_2x2() -> None:

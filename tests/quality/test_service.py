@@ -1,5 +1,5 @@
 """Quality services over the database, on SQLite and PostgreSQL: accuracy, agreement, aggregation, expert review,
-QA review, calibration, model evaluation and the report — with the access rules (vendor isolation)."""
+QA review, calibration and the report — with the access rules (vendor isolation)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
 from safetyops.auth.enums import Role
-from safetyops.auth.models import User
+from safetyops.auth.models import AuditEntry, User
 from safetyops.auth.principal import SYSTEM, Principal
 from safetyops.auth.service import create_token, create_user, principal_for_user
 from safetyops.demo import DEMO_TAXONOMY
@@ -24,8 +24,10 @@ from safetyops.projects.schemas import ProjectSpec
 from safetyops.projects.service import create_project
 from safetyops.quality import agreement as ag
 from safetyops.quality import calibration, review, service
+from safetyops.quality.aggregation import DS_SMOOTHING
 from safetyops.quality.intervals import audit_sample_size
-from safetyops.quality.models import ExpertReview, ModelPrediction, ModelRun, QaTask
+from safetyops.quality.loading import final_labels, latest_run
+from safetyops.quality.models import ExpertReview, QaTask
 from safetyops.quality.report import project_report
 from safetyops.work.models import Label
 from safetyops.workforce.service import create_labeler, create_site, create_vendor
@@ -237,11 +239,11 @@ def test_aggregation_runs_store_final_labels_and_review_queue(world: QWorld) -> 
         queue = service.review_queue(s, expert, world.project_id)
         assert [(r["item_id"], r["reason"], r["proposed_label"]) for r in queue] == [(world.items["i4"], "tie", None)]
         sev = service.run_aggregation(s, ops, world.project_id, method="mv", tie="severity", date_from=DAY2)
-        labels = service.final_labels(s, service.latest_run(s, world.project_id))
+        labels = final_labels(s, latest_run(s, world.project_id))
         assert sev["n_review"] == 0 and labels[world.items["i4"]][0] == "-1"  # most severe of the tied
         ds = service.run_aggregation(s, expert, world.project_id, method="ds", threshold=0.99)
         assert ds["iterations"] >= 1 and ds["log_likelihood"] is not None and ds["n_items"] == 10
-        labels = service.final_labels(s, service.latest_run(s, world.project_id))
+        labels = final_labels(s, latest_run(s, world.project_id))
         assert {labels[world.items[g]][0] for g in GOLD} == set(GOLD.values())  # gold clamped
         assert all(labels[world.items[g]][1] == 1.0 for g in GOLD)
         weighted = service.run_aggregation(s, ops, world.project_id, method="weighted")
@@ -267,7 +269,24 @@ def test_aggregation_runs_store_final_labels_and_review_queue(world: QWorld) -> 
         first_run = s.get_one(ExpertReview, review_id).run_id
         from safetyops.quality.models import AggregationRun
 
-        assert service.final_labels(s, s.get_one(AggregationRun, first_run))[world.items["i4"]] == ("-1", 1.0)
+        assert final_labels(s, s.get_one(AggregationRun, first_run))[world.items["i4"]] == ("-1", 1.0)
+
+
+def test_aggregation_smoothing_reaches_dawid_skene(world: QWorld) -> None:
+    ops = world.principal("ops")
+    with Session(world.engine) as s, s.begin():
+        plain = service.run_aggregation(s, ops, world.project_id, method="ds", smoothing=0.0)
+        default = service.run_aggregation(s, ops, world.project_id, method="ds")
+        assert (plain["smoothing"], default["smoothing"]) == (0.0, DS_SMOOTHING)
+        # 0 is the plain maximum-likelihood fit: its likelihood is the higher one
+        assert plain["log_likelihood"] > default["log_likelihood"]
+        audit = s.scalars(select(AuditEntry).where(AuditEntry.action == "quality.aggregate").order_by(AuditEntry.id))
+        assert [e.detail["smoothing"] for e in audit] == [0.0, DS_SMOOTHING]
+        assert service.run_aggregation(s, ops, world.project_id, method="mv")["smoothing"] is None
+        for bad in (-0.5, float("nan"), float("inf")):
+            with pytest.raises(InvalidInput) as err:
+                service.run_aggregation(s, ops, world.project_id, method="ds", smoothing=bad)
+            assert [p.field for p in err.value.problems] == ["smoothing"]
 
 
 # ------------------------------------------------------------------------------------------------ QA review
@@ -427,54 +446,6 @@ def test_calibration_session_blind_answers_key_results_and_outcome(world: QWorld
             calibration.add_note(s, expert, sid, kind="note", text="x", example_kind="allowed", example_rationale="r")
         with pytest.raises(InvalidInput):
             calibration.add_note(s, expert, sid, kind="outcome", text="x", example_kind="allowed")
-
-
-# ------------------------------------------------------------------------------------------------ model evaluation
-
-
-def test_model_predictions_all_or_nothing_and_evaluation(world: QWorld) -> None:
-    ops = world.principal("ops")
-    bad = b"external_id,policy,score\ni1,harassment.abuse,0.2\nnope,harassment.abuse,0.3\n"
-    bad += b"i2,spam,0.1\ni3,harassment.abuse,1.7\n"
-    with Session(world.engine) as s, s.begin():
-        with pytest.raises(InvalidInput) as err:
-            service.import_predictions(s, ops, world.project_id, bad, "preds.csv")
-        where = {(p.line, p.field) for p in err.value.problems}
-        assert where == {(3, "external_id"), (4, "policy"), (5, "score")}
-        assert all(p.file == "preds.csv" for p in err.value.problems)
-        with pytest.raises(InvalidInput) as err:
-            service.import_predictions(s, ops, world.project_id, b'{"external_id": "i1"}\nnot json\n', "p.jsonl")
-        assert {(p.line, p.field) for p in err.value.problems} == {(1, "policy"), (2, None)}
-        with pytest.raises(InvalidInput):
-            service.import_predictions(s, ops, world.project_id, b"id,score\n1,0.5\n", "p.csv")
-        with pytest.raises(InvalidInput) as err:
-            service.import_predictions(
-                s, ops, world.project_id, b"external_id,policy,label\ni1,harassment.abuse,maybe\n", "p.csv"
-            )
-        assert [(p.line, p.field) for p in err.value.problems] == [(2, "label")]
-        with pytest.raises(Forbidden):
-            service.import_predictions(s, world.principal("lead_a"), world.project_id, b"", "p.csv")
-    with Session(world.engine) as s:
-        assert s.scalar(select(func.count()).select_from(ModelRun)) == 0
-        assert s.scalar(select(func.count()).select_from(ModelPrediction)) == 0
-    scores = {"i1": 0.1, "i2": 0.8, "i3": 0.95, "i4": 0.6, "i5": 0.4, "i6": 0.05}
-    lines = "\n".join(
-        f'{{"external_id": "{k}", "policy": "harassment.abuse", "score": {v}}}' for k, v in scores.items()
-    )
-    with Session(world.engine) as s, s.begin(), pytest.raises(InvalidInput):  # evaluation needs final labels
-        run = service.import_predictions(s, ops, world.project_id, lines.encode(), "m.jsonl", "v1")
-        service.evaluate_model(s, ops, run["model_run_id"])
-    with Session(world.engine) as s, s.begin():
-        service.run_aggregation(s, ops, world.project_id, method="mv", tie="severity", date_from=DAY2)
-        run = service.import_predictions(s, ops, world.project_id, lines.encode(), "m.jsonl", "v1")
-        res = service.evaluate_model(s, ops, run["model_run_id"])
-        pol = res["policies"][0]
-        # humans (MV, severity ties): i1 "1", i2 "-1", i3 "-3", i4 "-1", i5 "-2", i6 "1" → positives i2 i3 i4 i5
-        assert pol["n_compared"] == 6 and pol["confusion"] == {"tp": 3, "fp": 0, "fn": 1, "tn": 2}
-        assert pol["precision"] == 1.0 and pol["recall"] == 0.75
-        assert pol["threshold_for_target"] == {"threshold": 0.4, "precision": 1.0, "recall": 1.0}
-        assert pol["disagreements"][0]["external_id"] == "i5"
-        assert pol["pr_curve"]["thresholds"] == [0.95, 0.8, 0.6, 0.4, 0.1, 0.05]
 
 
 # ------------------------------------------------------------------------------------------------ report

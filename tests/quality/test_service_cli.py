@@ -43,3 +43,12 @@ def test_quality_commands(world: QWorld, tmp_path: Path) -> None:  # noqa: F811
     assert ev.exit_code == 0 and json.loads(ev.stdout)["policies"][0]["n_compared"] == 2
     assert runner.invoke(app, ["quality", "report", "--project", "no such project"]).exit_code == 2
     assert runner.invoke(app, ["quality", "report", "--project", pid, "--from", "yesterday"]).exit_code == 2
+
+
+def test_quality_aggregate_takes_the_smoothing(world: QWorld) -> None:  # noqa: F811
+    pid = str(world.project_id)
+    plain = runner.invoke(app, ["quality", "aggregate", "-p", pid, "--method", "ds", "--smoothing", "0", "--json"])
+    assert plain.exit_code == 0, plain.output
+    assert json.loads(plain.stdout)["smoothing"] == 0.0
+    refused = runner.invoke(app, ["quality", "aggregate", "-p", pid, "--method", "ds", "--smoothing", "-1"])
+    assert refused.exit_code == 2 and "smoothing" in refused.stderr

@@ -15,7 +15,7 @@ from safetyops.api import create_app
 from safetyops.auth.enums import Role
 from safetyops.auth.principal import SYSTEM
 from safetyops.auth.service import create_token, create_user
-from safetyops.demo import DEMO_PROJECT
+from safetyops.demo import DATA_CREDIT, DEMO_PROJECT
 from safetyops.web import i18n
 from tests.world import QueueWorld, make_world
 
@@ -162,7 +162,7 @@ def test_the_bearer_api_needs_no_csrf_token(client: TestClient, engine: Engine) 
 
 
 def test_home_is_role_aware(client: TestClient, engine: Engine) -> None:
-    world = signed_in_labeler(client, engine, items=4, name=DEMO_PROJECT)
+    world = signed_in_labeler(client, engine, items=4, name=DEMO_PROJECT, data_credit=DATA_CREDIT)
     page = client.get("/")
     assert f'href="/work/{world.project_id}"' in page.text and "Start labeling" in page.text
     assert "CC BY 4.0" in page.text and "creativecommons.org/licenses/by/4.0" in page.text
@@ -185,7 +185,7 @@ def test_home_is_role_aware(client: TestClient, engine: Engine) -> None:
 
 
 def test_workbench_renders_every_question_and_escapes_content(client: TestClient, engine: Engine) -> None:
-    world = signed_in_labeler(client, engine, items=1, name=DEMO_PROJECT)
+    world = signed_in_labeler(client, engine, items=1, name=DEMO_PROJECT, data_credit=DATA_CREDIT)
     world.set_items(
         world.item_ids(),
         content_text=EVIL,

@@ -10,10 +10,10 @@ from sqlalchemy import Engine, select, text
 
 from safetyops.db.engine import is_sqlite
 from safetyops.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound
-from safetyops.loadtest import queue_invariants
 from safetyops.projects.models import Project
 from safetyops.work import queue, service
 from safetyops.work.models import Label
+from tests.support.loadtest import queue_invariants
 from tests.world import QueueWorld, add_gold, make_world
 
 ANSWER = {"abuse": "-1"}

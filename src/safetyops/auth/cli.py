@@ -22,7 +22,7 @@ tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 @friendly_errors
 def create_user(
     username: str,
-    role: Role = typer.Option(..., help="one of the roles of ARCHITECTURE.md §1"),
+    role: Role = typer.Option(..., help="one of the roles of docs/architecture.md §1"),
     password: str = typer.Option(None, help="omit to be asked (hidden)", show_default=False),
     vendor: str = typer.Option(None, help="vendor name or id (vendor managers)"),
     name: str = typer.Option("", help="display name"),

@@ -1,10 +1,11 @@
 """Imports every area's tables so that the metadata (and Alembic) sees all of them.
 
-An area that adds tables adds one import line here and its own migration branch off "0001"
-in db/migrations/versions/ (revision "00NN_<area>", down_revision "0001").
+An area that adds tables adds one import line here and a migration on the one line of revisions in
+db/migrations/versions/ (revision "00NN_<what>", down_revision the current head: see CONTRIBUTING.md).
 """
 
 import safetyops.auth.models
+import safetyops.delivery.models
 import safetyops.guidelines.models
 import safetyops.intake.models
 import safetyops.planning.models

@@ -109,7 +109,3 @@ def _check_question(q: Question, value: Any, max_text: int) -> list[Problem]:
     if value not in allowed:
         return [Problem(f"'{value}' is not among the choices {allowed}", field=where)]
     return []
-
-
-def parse_taxonomy(raw: Any) -> Taxonomy:
-    return Taxonomy.model_validate(raw)

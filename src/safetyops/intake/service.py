@@ -6,9 +6,7 @@ import os
 import re
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -46,13 +44,6 @@ def load_rules(path: Path | str | None = None) -> rules.RulesConfig:
 def load_request_file(path: Path) -> RequestSpec:
     """A request from YAML; every problem names the file, the line and the field."""
     return validate_yaml_file(path, RequestSpec, "request file")
-
-
-def parse_request(raw: Any) -> RequestSpec:
-    try:
-        return RequestSpec.model_validate(raw)
-    except ValidationError as exc:
-        raise InvalidInput("request is invalid", projects.problems_from_validation(exc)) from exc
 
 
 def stored_spec(request: LabelingRequest) -> RequestSpec:

@@ -283,10 +283,6 @@ class GoldValues(NamedTuple):
     item: ItemValues | None  # values of a new item, when the row carries content
 
 
-def _dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
-
-
 def _fast_item(row: dict[str, Any], max_chars: int, max_json: int) -> ItemValues | None:
     """The values of a clean JSON item row in one pass, or None to leave any doubt to the careful path.
 

@@ -47,6 +47,9 @@ class Project(Base):
     markets: Mapped[list[str]] = mapped_column(JSONType, default=list)
     languages: Mapped[list[str]] = mapped_column(JSONType, default=list)
     required_certifications: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # Where the items' data comes from, shown wherever the items are: {source, link, licence, licence_link}
+    # as projects.schemas.DataCredit checks it; None for a project's own data.
+    data_credit: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 from zoneinfo import available_timezones
@@ -10,6 +11,33 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from safetyops.guidelines.taxonomy import Taxonomy
 from safetyops.projects.enums import BatchKind, DataFormat, ProjectStatus
+
+_WEB_ADDRESS = re.compile(r"https?://[^\s<>\"']+")
+
+
+class DataCredit(BaseModel):
+    """The credit a project's data set asks for (source, link, licence), shown wherever the project's items are:
+    the web pages that show its items and the project quality report."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    source: str = Field(min_length=1, max_length=300, description="who made the data, and where it was published")
+    link: str | None = Field(default=None, max_length=500, description="http(s) address of the source")
+    licence: str | None = Field(default=None, max_length=100, description="the licence's name, e.g. CC BY 4.0")
+    licence_link: str | None = Field(default=None, max_length=500, description="http(s) address of the licence")
+
+    @field_validator("link", "licence_link")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        # Pages link these addresses: nothing but http(s) (no javascript: or data: URLs).
+        if value is not None and not _WEB_ADDRESS.fullmatch(value):
+            raise ValueError("must be an http:// or https:// address")
+        return value
+
+    def text(self) -> str:
+        """One line: 'source (link), licence'."""
+        line = f"{self.source} ({self.link})" if self.link else self.source
+        return f"{line}, {self.licence}" if self.licence else line
 
 
 class ProjectSpec(BaseModel):
@@ -33,6 +61,7 @@ class ProjectSpec(BaseModel):
     languages: list[str] = Field(default_factory=list)
     required_certifications: list[str] = Field(default_factory=list)
     vendors: list[str] = Field(default_factory=list, description="names of vendors whose labelers may work")
+    data_credit: DataCredit | None = Field(default=None, description="credit owed to the source of the items' data")
 
     @field_validator("reporting_tz")
     @classmethod
@@ -60,6 +89,7 @@ class ProjectOut(BaseModel):
     reporting_tz: str
     markets: list[str]
     languages: list[str]
+    data_credit: DataCredit | None
     created_at: datetime
 
 
@@ -71,6 +101,7 @@ class ProjectUpdate(BaseModel):
     gold_rate: float | None = Field(default=None, ge=0.0, le=1.0)
     lease_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
     deadline: datetime | None = None
+    data_credit: DataCredit | None = None
 
 
 class IdIn(BaseModel):

@@ -1,24 +1,24 @@
-"""Inter-rater agreement: percent agreement, Cohen's κ, Fleiss' κ, Krippendorff's α, Gwet's AC1."""
+"""Agreement among many raters over an items × categories count matrix: percent agreement, Fleiss' κ,
+Krippendorff's α and Gwet's AC1 (two raters at a time, Cohen's κ: `quality.cohen`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 import scipy
-import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
-from safetyops.quality.enums import KappaWeights, Level
+from safetyops.quality.bootstrap import percentile_bootstrap
+from safetyops.quality.enums import Level
 
 Weights = str | None  # None, or one of KappaWeights
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 LEVELS: tuple[str, ...] = tuple(level.value for level in Level)
-_MAX_CELLS = 4_000_000  # bootstrap chunk size bound (cells of a resample-weight block)
 
 
 @dataclass(frozen=True)
@@ -45,17 +45,11 @@ class AgreementResult:
         return asdict(self)
 
 
-def _f(x: float | np.floating[Any] | None) -> float | None:
+def finite_or_none(x: float | np.floating[Any] | None) -> float | None:
     """Plain float, or None for None/NaN/inf (never a silent NaN)."""
     if x is None or not np.isfinite(x):
         return None
     return float(x)
-
-
-def _z(confidence: float) -> float:
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be between 0 and 1 (exclusive), got {confidence}")
-    return float(scipy.stats.norm.ppf(1 - (1 - confidence) / 2))
 
 
 # ----------------------------------------------------------------------------------------------- inputs
@@ -94,13 +88,6 @@ def _value_codes(x: FloatArray) -> tuple[FloatArray, IntArray]:
     return values.astype(np.float64), codes.reshape(-1).astype(np.int64)
 
 
-def unique_pairs(items: ArrayLike, raters: ArrayLike, n_raters: int) -> NDArray[np.intp]:
-    """Indices of the first row of each (item, rater) pair: drop repeated annotations."""
-    key = np.asarray(items, dtype=np.int64) * max(n_raters, 1) + np.asarray(raters, dtype=np.int64)
-    _, first = np.unique(key, return_index=True)
-    return np.sort(first)
-
-
 def _as_counts(counts: ArrayLike) -> FloatArray:
     """An items × categories float matrix (a 1-D input is one item; empty input is 0 × 0)."""
     c = np.asarray(counts, dtype=np.float64)
@@ -131,154 +118,6 @@ def percent_agreement(counts: ArrayLike) -> float | None:
     return float(p_i[pairable].mean()) if pairable.any() else None
 
 
-# ------------------------------------------------------------------------------------------ bootstrap
-
-
-def _profiles(rows: FloatArray) -> tuple[FloatArray, IntArray, IntArray]:
-    """Distinct unit rows, each unit's profile index and profile frequencies.
-
-    Rows of small whole counts are packed into one int64 key each, which is far faster than unique(axis=0).
-    """
-    if len(rows) == 0:
-        return rows, np.zeros(0, np.int64), np.zeros(0, np.int64)
-    base = int(rows.max()) + 1
-    if rows.shape[1] * np.log2(max(base, 2)) < 62 and np.all(rows == np.floor(rows)) and rows.min() >= 0:
-        key = rows.astype(np.int64) @ (base ** np.arange(rows.shape[1], dtype=np.int64))
-        _, first, inverse, freq = np.unique(key, return_index=True, return_inverse=True, return_counts=True)
-        return rows[first], inverse.reshape(-1).astype(np.int64), freq.astype(np.int64)
-    prof, inverse, freq = np.unique(rows, axis=0, return_inverse=True, return_counts=True)
-    return prof, inverse.reshape(-1).astype(np.int64), freq.astype(np.int64)
-
-
-def _resample_weights(inverse: IntArray, freq: IntArray, n_boot: int, rng: np.random.Generator) -> Iterator[FloatArray]:
-    """Blocks of bootstrap weights over profiles: how often each profile is drawn when units are resampled."""
-    n_units, n_prof = len(inverse), len(freq)
-    multinomial = n_prof <= 4096
-    chunk = max(1, min(n_boot, _MAX_CELLS // max(n_prof if multinomial else n_units, 1)))
-    for start in range(0, n_boot, chunk):
-        size = min(chunk, n_boot - start)
-        if multinomial:
-            yield rng.multinomial(n_units, freq / n_units, size=size).astype(np.float64)
-            continue
-        drawn = inverse[rng.integers(0, n_units, size=(size, n_units))]
-        offset = (np.arange(size)[:, None] * n_prof + drawn).ravel()
-        yield np.bincount(offset, minlength=size * n_prof).reshape(size, n_prof).astype(np.float64)
-
-
-def _bootstrap(
-    rows: FloatArray,
-    stat: Callable[[FloatArray, FloatArray], FloatArray],
-    n_boot: int,
-    confidence: float,
-    seed: int | None,
-) -> tuple[float | None, float | None]:
-    """Percentile CI of `stat(weights, profiles)` over unit resamples (undefined resamples are dropped)."""
-    if n_boot <= 0 or len(rows) == 0:
-        return None, None
-    prof, inverse, freq = _profiles(rows)
-    rng = np.random.default_rng(seed)
-    draws = np.concatenate([stat(w, prof) for w in _resample_weights(inverse, freq, n_boot, rng)])
-    draws = draws[np.isfinite(draws)]
-    if len(draws) == 0:
-        return None, None
-    tail = (1 - confidence) / 2 * 100
-    low, high = np.percentile(draws, [tail, 100 - tail])
-    return float(low), float(high)
-
-
-# -------------------------------------------------------------------------------------------- Cohen
-
-
-def _weight_matrix(k: int, weights: Weights) -> FloatArray:
-    """Agreement weights: identity, or 1 − |i−j|/(k−1) (linear), 1 − ((i−j)/(k−1))² (quadratic)."""
-    if weights is None:
-        return np.eye(k)
-    if weights not in list(KappaWeights):
-        raise ValueError(f"unknown weights {weights!r}; use {' or '.join(KappaWeights)}")
-    dist = np.abs(np.subtract.outer(np.arange(k), np.arange(k))) / max(k - 1, 1)
-    return 1.0 - (dist if weights == KappaWeights.LINEAR else dist**2)
-
-
-def cohen_kappa_table(table: ArrayLike, weights: Weights = None, confidence: float = 0.95) -> AgreementResult:
-    """Cohen's κ (optionally weighted) from a square rater-1 × rater-2 table, with Fleiss–Cohen–Everitt SE."""
-    t = np.asarray(table, dtype=np.float64)
-    if t.ndim != 2 or t.shape[0] != t.shape[1]:
-        raise ValueError(f"Cohen's κ needs a square table, got shape {t.shape}")
-    metric = "cohen" if weights is None else f"cohen_{weights}"
-    n = float(t.sum())
-    w = _weight_matrix(t.shape[0], weights)
-    if n == 0:
-        return AgreementResult(
-            metric,
-            None,
-            None,
-            None,
-            0,
-            2,
-            0,
-            None,
-            variant=weights,
-            reason="κ undefined: no item was rated by both raters",
-        )
-    p = t / n
-    row, col = p.sum(axis=1), p.sum(axis=0)
-    p_raw = float(np.trace(p))
-    p_o, p_e = float((w * p).sum()), float((w * np.outer(row, col)).sum())
-    base: dict[str, Any] = dict(
-        metric=metric,
-        n_items=int(n),
-        n_raters=2,
-        n_ratings=int(2 * n),
-        percent_agreement=p_raw,
-        observed=p_o,
-        expected=p_e,
-        confidence=confidence,
-        variant=weights,
-    )
-    if np.isclose(p_e, 1.0):
-        return AgreementResult(
-            value=None,
-            ci_low=None,
-            ci_high=None,
-            **base,
-            reason="κ undefined: chance agreement is 1 (both raters used one category)",
-        )
-    kappa = (p_o - p_e) / (1 - p_e)
-    se = _cohen_se(p, w, row, col, kappa, p_e, n)
-    half = _z(confidence) * se
-    return AgreementResult(
-        value=kappa,
-        ci_low=max(-1.0, kappa - half),
-        ci_high=min(1.0, kappa + half),
-        se=se,
-        z=_f(kappa / se) if se > 0 else None,
-        **base,
-    )
-
-
-def _cohen_se(
-    p: FloatArray, w: FloatArray, row: FloatArray, col: FloatArray, kappa: float, p_e: float, n: float
-) -> float:
-    """Asymptotic non-null standard error of (weighted) κ (Fleiss, Cohen & Everitt 1969)."""
-    w_row = w @ col  # w̄_i. = Σ_j p_.j w_ij
-    w_col = row @ w  # w̄_.j = Σ_i p_i. w_ij
-    term = (p * (w - (w_row[:, None] + w_col[None, :]) * (1 - kappa)) ** 2).sum()
-    numer = term - (kappa - p_e * (1 - kappa)) ** 2
-    if numer <= 1e-12 * max(term, 1.0):  # a difference of nearly equal terms: rounding noise, not variance
-        return 0.0
-    return float(np.sqrt(numer / (n * (1 - p_e) ** 2)))
-
-
-def cohen_kappa(
-    a: ArrayLike, b: ArrayLike, n_categories: int, weights: Weights = None, confidence: float = 0.95
-) -> AgreementResult:
-    """Cohen's κ from two raters' category codes per item (−1 = not rated; such items are skipped)."""
-    x, y = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
-    both = (x >= 0) & (y >= 0)
-    flat = np.bincount(x[both] * n_categories + y[both], minlength=n_categories * n_categories)
-    return cohen_kappa_table(flat.reshape(n_categories, n_categories), weights, confidence)
-
-
 # -------------------------------------------------------------------------------------------- Fleiss
 
 
@@ -291,9 +130,19 @@ def fleiss_kappa(
 ) -> AgreementResult:
     """Fleiss' κ from an items × categories count matrix; items may have different numbers of ratings.
 
-    SE and z are under H0 (Fleiss, Nee & Landis 1979); the CI is a percentile bootstrap over items.
+    With the same number of ratings on every item this is Fleiss (1971). With different numbers it is the
+    generalisation of Gwet, Handbook of Inter-Rater Reliability (4th ed., 2014), ch. 2, "Fleiss' generalized
+    kappa" (the one irrCAC computes: R `fleiss.kappa.raw`, Python `CAC.fleiss`): items without ratings are left
+    out; observed agreement p_a is the mean, over items with ≥ 2 ratings, of the share of agreeing rater pairs;
+    chance agreement p_e = Σ_k π_k², where π_k is the mean over items of the item's share of ratings in
+    category k (each item weighs the same, whatever its number of ratings). p_a and π_k are the ones Gwet's
+    AC1 uses (`gwet_ac1`), so the two differ only in their chance agreement.
+
+    SE and z are under H0 (Fleiss, Nee & Landis 1979), exact for equal numbers of ratings; with unequal
+    numbers N·n(n−1) becomes Σ n_i(n_i−1). The CI is a percentile bootstrap over items.
     """
     c = _as_counts(counts)
+    c = c[_rowsum(c) >= 1] if c.size else c
     n_i = c.sum(axis=1)
     p_i, pairable = _pair_agreement(c)
     n_ratings = int(n_i.sum())
@@ -315,7 +164,7 @@ def fleiss_kappa(
             **base,
         )
     p_bar = float(p_i[pairable].mean())
-    p_j = c.sum(axis=0) / n_ratings
+    p_j = _category_shares(c, n_i)
     p_e = float((p_j**2).sum())
     if np.isclose(p_e, 1.0):
         return AgreementResult(
@@ -330,7 +179,7 @@ def fleiss_kappa(
         )
     kappa = (p_bar - p_e) / (1 - p_e)
     se = _fleiss_se0(p_j, n_i[pairable])
-    low, high = _bootstrap(c, _fleiss_stat, bootstrap, confidence, seed)
+    low, high = percentile_bootstrap(c, _fleiss_stat, bootstrap, confidence, seed)
     return AgreementResult(
         value=kappa,
         ci_low=low,
@@ -339,7 +188,7 @@ def fleiss_kappa(
         observed=p_bar,
         expected=p_e,
         se=se,
-        z=_f(kappa / se) if se else None,
+        z=finite_or_none(kappa / se) if se else None,
         **base,
     )
 
@@ -355,13 +204,17 @@ def _fleiss_se0(p_j: FloatArray, n_i: FloatArray) -> float | None:
     return float(np.sqrt(2.0) / (s * np.sqrt(pairs)) * np.sqrt(inner))
 
 
+def _category_shares(c: FloatArray, n_i: FloatArray) -> FloatArray:
+    """π_k: the mean over items (each with ≥ 1 rating) of the item's share of ratings in category k."""
+    return np.asarray(np.ones(len(c)) @ (c / n_i[:, None]) / len(c), dtype=np.float64)
+
+
 def _fleiss_stat(w: FloatArray, prof: FloatArray) -> FloatArray:
-    """Fleiss' κ for each row of bootstrap weights over count profiles."""
+    """Fleiss' κ for each row of bootstrap weights over count profiles (each with ≥ 1 rating)."""
     p_i, pairable = _pair_agreement(prof)
     with np.errstate(invalid="ignore", divide="ignore"):
         p_bar = (w @ p_i) / (w @ pairable.astype(np.float64))
-        marg = w @ prof
-        p_j = marg / marg.sum(axis=1, keepdims=True)
+        p_j = (w @ (prof / _rowsum(prof)[:, None])) / w.sum(axis=1, keepdims=True)
         p_e = (p_j**2).sum(axis=1)
         return np.where(np.isclose(p_e, 1.0), np.nan, (p_bar - p_e) / (1 - p_e))
 
@@ -446,7 +299,7 @@ def krippendorff_alpha_counts(
             **base,
         )
     stat = _alpha_stat_ordinal if level == Level.ORDINAL else _alpha_stat_fixed(d2)
-    low, high = _bootstrap(c, stat, bootstrap, confidence, seed)
+    low, high = percentile_bootstrap(c, stat, bootstrap, confidence, seed)
     return AgreementResult(
         value=float(1 - d_o / d_e), ci_low=low, ci_high=high, observed=float(d_o), expected=float(d_e), **base
     )
@@ -549,62 +402,9 @@ def gwet_ac1(counts: ArrayLike, confidence: float = 0.95, n_raters: int | None =
         observed=p_a,
         expected=p_e,
         se=se,
-        z=_f(ac1 / se) if se else None,
+        z=finite_or_none(ac1 / se) if se else None,
         **base,
     )
-
-
-# ----------------------------------------------------------------------------------------- pairwise
-
-
-@dataclass(frozen=True)
-class PairwiseAgreement:
-    """Per rater pair: items rated by both (n), percent agreement, Cohen's κ (NaN where undefined)."""
-
-    raters: tuple[str, ...]
-    n: IntArray
-    percent: FloatArray
-    kappa: FloatArray
-
-    def rows(self) -> list[dict[str, Any]]:
-        """One dict per unordered pair; undefined values are None."""
-        i, j = np.triu_indices(len(self.raters), k=1)
-        return [
-            {
-                "rater_a": self.raters[a],
-                "rater_b": self.raters[b],
-                "n": int(self.n[a, b]),
-                "percent_agreement": _f(self.percent[a, b]),
-                "kappa": _f(self.kappa[a, b]),
-            }
-            for a, b in zip(i.tolist(), j.tolist(), strict=True)
-        ]
-
-
-def pairwise_agreement(
-    items: ArrayLike,
-    raters: ArrayLike,
-    labels: ArrayLike,
-    n_items: int,
-    n_raters: int,
-    n_categories: int,
-    rater_names: Sequence[str] | None = None,
-) -> PairwiseAgreement:
-    """Percent agreement and Cohen's κ for every rater pair, from one sparse one-hot product."""
-    it, rt, lb = (np.asarray(x, dtype=np.int64) for x in (items, raters, labels))
-    keep = unique_pairs(it, rt, n_raters)
-    it, rt, lb = it[keep], rt[keep], lb[keep]
-    k = n_categories
-    onehot = sp.csr_matrix((np.ones(len(it)), (it, rt * k + lb)), shape=(n_items, n_raters * k))
-    joint = (onehot.T @ onehot).toarray().reshape(n_raters, k, n_raters, k).transpose(0, 2, 1, 3)
-    n = joint.sum(axis=(2, 3))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = joint / n[:, :, None, None]
-        p_o = np.trace(p, axis1=2, axis2=3)
-        p_e = (p.sum(axis=3) * p.sum(axis=2)).sum(axis=2)
-        kappa = np.where(np.isclose(p_e, 1.0), np.nan, (p_o - p_e) / (1 - p_e))
-    names = tuple(rater_names) if rater_names is not None else tuple(str(r) for r in range(n_raters))
-    return PairwiseAgreement(names, n.astype(np.int64), np.where(n > 0, p_o, np.nan), kappa)
 
 
 def percent_agreement_result(
@@ -619,7 +419,7 @@ def percent_agreement_result(
     n_i = c.sum(axis=1)
     _, pairable = _pair_agreement(c)
     value = percent_agreement(c)
-    low, high = _bootstrap(c[pairable], _percent_stat, bootstrap, confidence, seed)
+    low, high = percentile_bootstrap(c[pairable], _percent_stat, bootstrap, confidence, seed)
     return AgreementResult(
         "percent",
         value,
@@ -639,12 +439,3 @@ def _percent_stat(w: FloatArray, prof: FloatArray) -> FloatArray:
     p_i, _ = _pair_agreement(prof)
     with np.errstate(invalid="ignore", divide="ignore"):
         return (w @ p_i) / w.sum(axis=1)
-
-
-def rater_columns(items: ArrayLike, raters: ArrayLike, labels: ArrayLike, n_items: int, n_raters: int) -> IntArray:
-    """Items × raters matrix of label codes, −1 where a rater did not rate an item (first rating kept)."""
-    it, rt, lb = (np.asarray(x, dtype=np.int64) for x in (items, raters, labels))
-    keep = unique_pairs(it, rt, n_raters)
-    out = np.full((n_items, n_raters), -1, dtype=np.int64)
-    out[it[keep], rt[keep]] = lb[keep]
-    return out

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 
 from safetyops.auth.deps import PrincipalDep, SessionDep
+from safetyops.delivery import service as delivery
 from safetyops.quality import calibration, review, service
 from safetyops.quality.enums import AccuracyGroup, IntervalMethod, Reference, VerdictChoice
 from safetyops.quality.report import project_report
@@ -131,6 +132,7 @@ def aggregate(project_id: int, body: AggregateIn, session: SessionDep, principal
         threshold=body.threshold,
         date_from=body.date_from,
         date_to=body.date_to,
+        smoothing=body.smoothing,
     )
 
 
@@ -316,7 +318,7 @@ def import_model(
     name: Annotated[str, Form()] = "",
 ) -> Json:
     data = file.file.read()
-    return service.import_predictions(session, principal, project_id, data, file.filename or "upload.csv", name)
+    return delivery.import_predictions(session, principal, project_id, data, file.filename or "upload.csv", name)
 
 
 @router.get("/models/{model_run_id}/evaluation", response_model=ModelEvaluationOut)
@@ -329,7 +331,7 @@ def evaluate_model(
     target_precision: Annotated[float, Query(gt=0.0, le=1.0)] = 0.9,
     top: Annotated[int, Query(ge=0, le=1000)] = 20,
 ) -> Json:
-    return service.evaluate_model(
+    return delivery.evaluate_model(
         session,
         principal,
         model_run_id,

@@ -24,7 +24,9 @@ from safetyops.guidelines.service import propose_example
 from safetyops.projects.models import Item, Project
 from safetyops.quality import agreement as ag
 from safetyops.quality.enums import CalibrationSource, NoteKind
+from safetyops.quality.frame import period_bounds, question_info
 from safetyops.quality.intervals import proportion_ci
+from safetyops.quality.loading import load_labels
 from safetyops.quality.models import (
     CalibrationAnswer,
     CalibrationItem,
@@ -32,7 +34,7 @@ from safetyops.quality.models import (
     CalibrationNote,
     CalibrationSession,
 )
-from safetyops.quality.service import actor_of, load_labels, period_bounds, question_info
+from safetyops.quality.scope import actor_of
 
 EXAMPLE_KINDS = tuple(k.value for k in ExampleKind)
 
@@ -41,7 +43,7 @@ def most_disputed(
     session: Session, project: Project, question: str | None, date_from: date | None, date_to: date | None, count: int
 ) -> list[int]:
     """Item ids with the highest disagreement (1 − share of agreeing label pairs) among their labels."""
-    q = question_info(project, question)
+    q = question_info(project.taxonomy, question)
     start, end = period_bounds(project.reporting_tz, date_from, date_to)
     frame = load_labels(session, project, q, start, end)
     item_ids, codes = np.unique(frame.items, return_inverse=True)
@@ -70,7 +72,7 @@ def create_session(
     """A session over items chosen by hand, or over the most disputed items of a period."""
     CalibrationPolicy.can_organise.require(principal)
     project = readable_project(session, principal, project_id)
-    q = question_info(project, question)
+    q = question_info(project.taxonomy, question)
     if item_ids:
         found = set(session.scalars(select(Item.id).where(Item.project_id == project.id, Item.id.in_(item_ids))))
         missing = [i for i in item_ids if i not in found]
@@ -107,7 +109,7 @@ def _session(session: Session, principal: Principal, session_id: int) -> tuple[C
 def session_items(session: Session, principal: Principal, session_id: int) -> dict[str, Any]:
     """What a participant sees: the items and the question; no one else's answers, no key."""
     cal, project = _session(session, principal, session_id)
-    q = question_info(project, cal.question)
+    q = question_info(project.taxonomy, cal.question)
     mine = dict(
         session.execute(
             select(CalibrationAnswer.item_id, CalibrationAnswer.answer).where(
@@ -138,7 +140,7 @@ def submit_answer(session: Session, principal: Principal, session_id: int, item_
     cal, project = _session(session, principal, session_id)
     if not CalibrationPolicy.can_answer(principal):
         raise deny("calibration answers are given by people")
-    q = question_info(project, cal.question)
+    q = question_info(project.taxonomy, cal.question)
     _check_item(session, cal, item_id)
     if answer not in q.classes:
         raise InvalidInput(f"'{answer}' is not among the choices {list(q.classes)}", [Problem("", "answer")])
@@ -163,7 +165,7 @@ def key_item(
     """The policy expert's key for one item (once per item)."""
     CalibrationPolicy.can_key.require(principal)
     cal, project = _session(session, principal, session_id)
-    q = question_info(project, cal.question)
+    q = question_info(project.taxonomy, cal.question)
     _check_item(session, cal, item_id)
     if answer not in q.classes:
         raise InvalidInput(f"'{answer}' is not among the choices {list(q.classes)}", [Problem("", "answer")])
@@ -184,7 +186,7 @@ def results(session: Session, principal: Principal, session_id: int) -> dict[str
     """Per person accuracy vs the key (with n and CI), group agreement, and the items that split the group."""
     CalibrationPolicy.can_read_results.require(principal)
     cal, project = _session(session, principal, session_id)
-    q = question_info(project, cal.question)
+    q = question_info(project.taxonomy, cal.question)
     k = len(q.classes)
     code = {v: i for i, v in enumerate(q.classes)}
     item_order = list(

@@ -21,13 +21,14 @@ from safetyops.auth.principal import SYSTEM
 from safetyops.cli_support import friendly_errors
 from safetyops.quality import aggregation as agg
 from safetyops.quality import agreement as ag
-from safetyops.quality import intervals
+from safetyops.quality import cohen, intervals
 from safetyops.quality.tabular import LabelFileError, LabelRows, read_count_table, read_gold, read_label_rows
 
 stats_app = typer.Typer(help="Statistics on any CSV of item,rater,label rows.", no_args_is_help=True)
 
 _out = Console(soft_wrap=True)
 _err = Console(stderr=True, soft_wrap=True)
+SMOOTHING_HELP = "Dawid–Skene (ds): added to every count (a Dirichlet prior); 0 = the plain maximum-likelihood fit."
 
 
 class Metric(StrEnum):
@@ -120,7 +121,7 @@ def _from_table(
                 path,
                 f"Cohen's κ needs a square table, got {counts.shape[0]} rows × {counts.shape[1]} columns",
             )
-        return ag.cohen_kappa_table(counts, weights.value if weights else None, confidence), {}
+        return cohen.cohen_kappa_table(counts, weights.value if weights else None, confidence), {}
     if metric is Metric.alpha and level is not LevelOpt.nominal:
         bad = [c for c in table.col_names if not _float_ok(c)]
         if bad:
@@ -172,7 +173,7 @@ def _from_rows(
     rows = read_label_rows(path)
     numeric = (metric is Metric.alpha and level is not LevelOpt.nominal) or (categories is None and _is_numeric(rows))
     enc = rows.encode(categories, numeric=numeric)
-    keep = ag.unique_pairs(enc.items, enc.raters, enc.n_raters)
+    keep = cohen.unique_pairs(enc.items, enc.raters, enc.n_raters)
     extra: dict[str, Any] = {"dropped_repeats": len(enc.items) - len(keep)}
     items, raters, labels = enc.items[keep], enc.raters[keep], enc.labels[keep]
     if metric is Metric.cohen:
@@ -185,8 +186,8 @@ def _from_rows(
                 None,
                 "rater",
             )
-        cols = ag.rater_columns(items, raters, labels, enc.n_items, 2)
-        return ag.cohen_kappa(
+        cols = cohen.rater_columns(items, raters, labels, enc.n_items, 2)
+        return cohen.cohen_kappa(
             cols[:, 0], cols[:, 1], enc.n_classes, weights.value if weights else None, confidence
         ), extra
     counts = ag.count_matrix(items, labels, enc.n_items, enc.n_classes)
@@ -252,13 +253,22 @@ def _aggregate(
     severity: list[int] | None,
     threshold: float,
     gold: tuple[np.ndarray, np.ndarray] | None,
+    smoothing: float = agg.DS_SMOOTHING,
 ) -> agg.AggregationResult:
     kw: dict[str, Any] = {"tie": tie.value, "severity_order": severity, "threshold": threshold}
     if method is Method.mv:
         return agg.majority_vote(enc.items, enc.labels, enc.n_items, enc.n_classes, **kw)
     if method is Method.ds:
         return agg.dawid_skene(
-            enc.items, enc.raters, enc.labels, enc.n_items, enc.n_raters, enc.n_classes, gold=gold, **kw
+            enc.items,
+            enc.raters,
+            enc.labels,
+            enc.n_items,
+            enc.n_raters,
+            enc.n_classes,
+            gold=gold,
+            smoothing=smoothing,
+            **kw,
         )
     reference = agg.majority_vote(enc.items, enc.labels, enc.n_items, enc.n_classes).labels
     if gold is not None:
@@ -300,6 +310,7 @@ def aggregate(
     ),
     threshold: float = typer.Option(0.7, "--threshold", help="Below this confidence an item needs review."),
     gold: Path | None = typer.Option(None, "--gold", help="CSV of item,label gold answers (weighted, ds)."),
+    smoothing: float = typer.Option(agg.DS_SMOOTHING, "--smoothing", help=SMOOTHING_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object with every item."),
 ) -> None:
     """Final label per item with its confidence; low-confidence or tied items are listed for expert review."""
@@ -314,7 +325,7 @@ def aggregate(
                 raise ValueError(f"--severity-order: {missing[0]!r} is not a label in {file}")
             severity = [known[o] for o in order]
         gold_codes = _gold_codes(gold, enc) if gold is not None else None
-        res = _aggregate(enc, method, tie, severity, threshold, gold_codes)
+        res = _aggregate(enc, method, tie, severity, threshold, gold_codes, smoothing)
         if out is not None:
             _write_labels(out, enc, res)
     _show_aggregate(file, enc, res, as_json)
@@ -638,6 +649,7 @@ def aggregate_command(
     question: str = QuestionOpt,
     date_from: str = FromOpt,
     date_to: str = ToOpt,
+    smoothing: float = typer.Option(agg.DS_SMOOTHING, "--smoothing", help=SMOOTHING_HELP),
     as_json: bool = JsonOpt,
 ) -> None:
     """Aggregate labels into stored final labels; low-confidence items enter the expert review queue.
@@ -659,6 +671,7 @@ def aggregate_command(
             threshold=threshold,
             date_from=_day(date_from),
             date_to=_day(date_to),
+            smoothing=smoothing,
         )
     if as_json:
         _dump(res)
@@ -725,8 +738,8 @@ def model_import_command(
     Example: safetyops quality model-import --project 1 --file preds.csv --name classifier-v3
     """
     from safetyops.db.engine import session_scope
+    from safetyops.delivery import service as delivery
     from safetyops.errors import InvalidInput
-    from safetyops.quality import service
 
     pid = _project_id(project)
     try:
@@ -734,7 +747,7 @@ def model_import_command(
     except OSError as exc:
         raise InvalidInput(f"cannot read {file}: {exc.strerror or exc}") from None
     with session_scope() as session:
-        res = service.import_predictions(session, SYSTEM, pid, data, file.name, name)
+        res = delivery.import_predictions(session, SYSTEM, pid, data, file.name, name)
     _out.print(f"imported {res['rows']} predictions as model run {res['model_run_id']}")
 
 
@@ -752,10 +765,10 @@ def model_eval_command(
     Example: safetyops quality model-eval --run 1 --target-precision 0.95
     """
     from safetyops.db.engine import session_scope
-    from safetyops.quality import service
+    from safetyops.delivery import service as delivery
 
     with session_scope() as session:
-        res = service.evaluate_model(
+        res = delivery.evaluate_model(
             session,
             SYSTEM,
             run,

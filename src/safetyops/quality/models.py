@@ -1,5 +1,5 @@
 """Tables of the quality area: aggregation runs and final labels, the expert review queue, QA review
-(plans, blind answers, verdicts, disputes), calibration sessions and model predictions.
+(plans, blind answers, verdicts, disputes) and calibration sessions (model predictions: `delivery.models`).
 
 Everything a person submits (verdicts, decisions, answers, keys, notes) is a row that is only inserted.
 """
@@ -236,33 +236,3 @@ class CalibrationNote(Base):
     example_ref: Mapped[str | None] = mapped_column(String(80))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-# --- model evaluation ------------------------------------------------------------------------------------------
-
-
-class ModelRun(Base):
-    """One imported file of a model's predictions for a project."""
-
-    __tablename__ = "model_runs"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
-    name: Mapped[str] = mapped_column(String(200))
-    filename: Mapped[str] = mapped_column(String(400), default="")
-    file_format: Mapped[str] = mapped_column(String(8))
-    rows: Mapped[int] = mapped_column(default=0)
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class ModelPrediction(Base):
-    """A model's score (0–1) or label for one policy on one item."""
-
-    __tablename__ = "model_predictions"
-
-    run_id: Mapped[int] = mapped_column(ForeignKey("model_runs.id"), primary_key=True)
-    item_id: Mapped[int] = mapped_column(BigId, ForeignKey("items.id"), primary_key=True)
-    policy: Mapped[str] = mapped_column(String(100), primary_key=True)
-    score: Mapped[float | None] = mapped_column(Float)
-    label: Mapped[str | None] = mapped_column(String(100))

@@ -9,30 +9,19 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from safetyops.auth.policies import readable_project
 from safetyops.auth.principal import Principal
-from safetyops.demo import CREDIT, DEMO_PROJECT
+from safetyops.projects.schemas import DataCredit
 from safetyops.quality.enums import IntervalMethod
+from safetyops.quality.frame import on_gold, period_bounds, question_info
+from safetyops.quality.loading import labeler_info, latest_run, load_gold, load_labels, run_summary
 from safetyops.quality.models import ExpertDecision, ExpertReview
+from safetyops.quality.rates import agreement_stats, grouped_rates, rate_row
 from safetyops.quality.review import score_verdicts, verdict_rows
-from safetyops.quality.service import (
-    LabelFrame,
-    agreement_stats,
-    grouped_rates,
-    labeler_info,
-    latest_run,
-    load_gold,
-    load_labels,
-    period_bounds,
-    question_info,
-    rate_row,
-    run_summary,
-    scope_of,
-)
+from safetyops.quality.scope import scope_of
 
 
 def project_report(
@@ -49,21 +38,16 @@ def project_report(
     """Everything an ops manager checks on a project's quality for a period, as one JSON-ready dict."""
     project = readable_project(session, principal, project_id)
     scope = scope_of(principal)
-    q = question_info(project, question)
+    q = question_info(project.taxonomy, question)
     start, end = period_bounds(project.reporting_tz, date_from, date_to)
     frame = load_labels(session, project, q, start, end, scope)
     gold = load_gold(session, project, q)
     info = labeler_info(session, frame.labeler_codes()[0].tolist())
 
     # accuracy against gold
-    gold_ids = np.array(sorted(gold), np.int64)
-    gold_codes = np.array([gold[i] for i in gold_ids.tolist()], np.int64)
-    pos = np.searchsorted(gold_ids, frame.items)
-    on_gold = np.zeros(len(frame), bool)
-    if len(gold_ids):
-        on_gold = (pos < len(gold_ids)) & (gold_ids[np.minimum(pos, len(gold_ids) - 1)] == frame.items)
-    right = frame.codes[on_gold] == gold_codes[pos[on_gold]]
-    labs = frame.labelers[on_gold]
+    gold_rows, truth = on_gold(frame, gold)
+    right = frame.codes[gold_rows] == truth
+    labs = frame.labelers[gold_rows]
     lab_ids = np.array(sorted(info), np.int64)
     lab_vendor = np.array([info[i].vendor_id for i in lab_ids.tolist()], np.int64)
     vendors = lab_vendor[np.searchsorted(lab_ids, labs)] if len(labs) else np.zeros(0, np.int64)
@@ -71,11 +55,11 @@ def project_report(
         "overall": rate_row(project.id, project.name, int(right.sum()), len(right), method),
         "per_labeler": grouped_rates(labs, right, {i: v.name for i, v in info.items()}, method),
         "per_vendor": grouped_rates(vendors, right, {v.vendor_id: v.vendor for v in info.values()}, method),
-        "n_gold_items": len(gold_ids),
+        "n_gold_items": len(gold),
     }
 
     # agreement over non-gold items
-    agreement = agreement_stats(_without(frame, on_gold), bootstrap=bootstrap, with_pairwise=False)
+    agreement = agreement_stats(frame.without(gold_rows), bootstrap=bootstrap, with_pairwise=False)
 
     qa = score_verdicts(session, verdict_rows(session, project, scope, start, end), method, project.id, project.name)
 
@@ -91,7 +75,7 @@ def project_report(
         "project": {"id": project.id, "name": project.name},
         "period": {"from": date_from, "to": date_to, "tz": project.reporting_tz},
         "question": q.key,
-        "scope": {"vendor_id": scope.vendor_id, "labeler_id": scope.labeler_id},
+        "scope": scope.as_dict(),
         "n_labels": len(frame),
         "n_items": len(frame.item_codes()[0]),
         "n_labelers": len(info),
@@ -101,11 +85,6 @@ def project_report(
         "qa": qa,
         "aggregation": aggregation,
     }
-    if project.name == DEMO_PROJECT:
-        report["data_credit"] = CREDIT
+    if project.data_credit is not None:
+        report["data_credit"] = DataCredit.model_validate(project.data_credit).text()
     return report
-
-
-def _without(frame: LabelFrame, mask: NDArray[np.bool_]) -> LabelFrame:
-    keep = ~mask
-    return LabelFrame(frame.question, frame.items[keep], frame.labelers[keep], frame.codes[keep])

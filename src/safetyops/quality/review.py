@@ -22,17 +22,12 @@ from safetyops.errors import Conflict, InvalidInput, Problem
 from safetyops.guidelines.taxonomy import Taxonomy, validate_answer
 from safetyops.projects.models import GoldAnswer, Item, Project
 from safetyops.quality.enums import DisputeOutcome, ErrorType, IntervalMethod, QaStage, SampleMode, VerdictChoice
+from safetyops.quality.frame import period_bounds
 from safetyops.quality.intervals import audit_sample_size
+from safetyops.quality.loading import labeler_info
 from safetyops.quality.models import QaBlindAnswer, QaDispute, QaDisputeDecision, QaPlan, QaTask, QaVerdict
-from safetyops.quality.service import (
-    Scope,
-    actor_of,
-    grouped_rates,
-    labeler_info,
-    period_bounds,
-    rate_row,
-    scope_of,
-)
+from safetyops.quality.rates import grouped_rates, rate_row
+from safetyops.quality.scope import Scope, actor_of, scope_of
 from safetyops.work.models import Label
 from safetyops.workforce.models import Labeler
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from safetyops.guidelines.enums import ExampleKind
+from safetyops.quality.aggregation import DS_SMOOTHING
 from safetyops.quality.enums import (
     AccuracyGroup,
     AggregationMethod,
@@ -36,6 +37,12 @@ class AggregateIn(_In):
     threshold: float = Field(default=0.0, ge=0.0, le=1.0)
     date_from: date | None = Field(default=None, alias="from")
     date_to: date | None = Field(default=None, alias="to")
+    smoothing: float = Field(
+        default=DS_SMOOTHING,
+        ge=0.0,
+        allow_inf_nan=False,
+        description="Dawid–Skene (method ds): Dirichlet smoothing of the counts; 0 = the plain maximum-likelihood fit",
+    )
 
 
 class DecisionIn(_In):
@@ -233,6 +240,9 @@ class RunOut(_Out):
 
 
 class AggregationOut(RunOut):
+    smoothing: float | None = Field(
+        description="Dawid–Skene's smoothing of the counts (null for other methods; 0 = maximum likelihood)"
+    )
     weights_from: str | None = Field(description="where weighted votes took rater accuracy from")
     mean_confidence: float | None
 
@@ -618,4 +628,9 @@ class QualityReportOut(_Out):
     agreement: ReportAgreementOut
     qa: QaScoresCoreOut
     aggregation: ReportAggregationOut | None
-    data_credit: str | None = Field(default=None, description="the source and licence of the project's data")
+    # Only a project whose data is credited carries the key (the command line prints the same dict).
+    data_credit: str | None = Field(
+        default=None,
+        exclude_if=lambda credit: credit is None,
+        description="the source and licence of the project's data (absent when the project credits no one)",
+    )

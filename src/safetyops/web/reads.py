@@ -16,7 +16,6 @@ from safetyops.auth.policies import STAFF, ProjectPolicy, hidden
 from safetyops.auth.principal import Principal
 from safetyops.auth.service import hash_token
 from safetyops.db.base import utcnow
-from safetyops.demo import DEMO_PROJECT
 from safetyops.projects.enums import ProjectStatus
 from safetyops.projects.models import Item, Project
 from safetyops.work.enums import AssignmentStatus
@@ -35,10 +34,7 @@ class ProjectRow:
     items: int | None = None
     open_items: int | None = None
     labels: int | None = None
-
-    @property
-    def is_demo(self) -> bool:
-        return self.name == DEMO_PROJECT
+    data_credit: dict[str, Any] | None = None
 
 
 def home_projects(session: Session, principal: Principal) -> list[ProjectRow]:
@@ -83,13 +79,16 @@ def _row(project: Project, **extra: Any) -> ProjectRow:
         description=project.description or "",
         status=project.status,
         guideline_version=project.guideline_version,
+        data_credit=project.data_credit,
         **extra,
     )
 
 
-def project_name(engine: Engine, project_id: int) -> str:
+def project_heading(engine: Engine, project_id: int) -> tuple[str, dict[str, Any] | None]:
+    """A project's name and the data credit its items carry (empty and None for no such project)."""
     with Session(engine) as session:
-        return session.scalar(select(Project.name).where(Project.id == project_id)) or ""
+        row = session.execute(select(Project.name, Project.data_credit).where(Project.id == project_id)).first()
+    return (row[0], row[1]) if row is not None else ("", None)
 
 
 def open_task(engine: Engine, principal: Principal, rules: ProjectRules) -> dict[str, Any] | None:

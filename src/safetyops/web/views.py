@@ -6,7 +6,6 @@ Service errors (SafetyOpsError) become readable pages here instead of the API's 
 
 from __future__ import annotations
 
-import re
 import secrets
 import time
 from pathlib import Path
@@ -27,9 +26,9 @@ from safetyops.auth.deps import principal_of
 from safetyops.auth.policies import STAFF
 from safetyops.auth.principal import Principal
 from safetyops.config import get_settings
-from safetyops.demo import CREDIT, DEMO_PROJECT
 from safetyops.errors import InvalidInput, Problem, SafetyOpsError, Unauthorized
 from safetyops.guidelines.enums import QuestionType
+from safetyops.projects.schemas import DataCredit
 from safetyops.web import forms, reads, security
 from safetyops.web.i18n import COOKIE as LANG_COOKIE
 from safetyops.web.i18n import LANGUAGES, normalize, pick_locale, translator
@@ -37,7 +36,6 @@ from safetyops.work import service as work_service
 from safetyops.work.service import ProjectRules
 
 WEB_DIR = Path(__file__).parent
-LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 SKIP_REASONS = ("unclear", "language", "broken", "distress", "other")
 MAX_USERNAME = 200
 MAX_PASSWORD = 1000
@@ -94,17 +92,15 @@ def _locale(request: Request) -> str:
     )
 
 
-def _credit() -> dict[str, str]:
-    """demo.CREDIT split around its link, so the template can link it without marking text safe."""
-    match = re.search(r"\((https?://[^)\s]+)\)", CREDIT)
-    if match is None:
-        return {"before": CREDIT, "url": "", "after": "", "licence_url": LICENCE_URL}
-    return {
-        "before": CREDIT[: match.start()].rstrip(),
-        "url": match.group(1),
-        "after": CREDIT[match.end() :],
-        "licence_url": LICENCE_URL,
-    }
+def _credits(*credits: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The distinct data credits of the projects whose items a page shows, for `_credit.html`. Checked again
+    on the way out: the page links their addresses, which must stay http(s)."""
+    shown: list[dict[str, Any]] = []
+    for raw in credits:
+        credit = DataCredit.model_validate(raw).model_dump() if raw is not None else None
+        if credit is not None and credit not in shown:
+            shown.append(credit)
+    return shown
 
 
 def _context(request: Request, principal: Principal | None, **extra: Any) -> dict[str, Any]:
@@ -118,7 +114,7 @@ def _context(request: Request, principal: Principal | None, **extra: Any) -> dic
         "user": principal,
         "here": request.url.path,
         "fragment": _is_htmx(request),
-        "credit": None,
+        "credits": [],
         "status_message": None,
     }
     context.update(extra)
@@ -247,14 +243,12 @@ def home(request: Request) -> Response:
         return _to_login(request)
     with Session(_engine(request)) as session:
         projects = reads.home_projects(session, principal)
-    show_credit = any(p.is_demo for p in projects)
     context = _context(
         request,
         principal,
         projects=projects,
         sees_all=STAFF(principal),
-        credit=_credit() if show_credit else None,
-        demo_name=DEMO_PROJECT,
+        credits=_credits(*(p.data_credit for p in projects)),
     )
     return _page(request, "home.html", context)
 
@@ -364,7 +358,7 @@ def _workbench(
     status: int = 200,
 ) -> Response:
     state = state or {}
-    name = reads.project_name(_engine(request), rules.id)
+    name, credit = reads.project_heading(_engine(request), rules.id)
     problems = state.get("problems")
     by_question, general = forms.problems_by_question(
         problems.problems if problems else [], (q.key for q in rules.taxonomy.questions)
@@ -375,7 +369,7 @@ def _workbench(
         here=f"/work/{rules.id}",
         project_id=rules.id,
         project_name=name,
-        credit=_credit() if name == DEMO_PROJECT else None,
+        credits=_credits(credit),
         task=_task_model(task, rules, state.get("answer") or {}, by_question) if task else None,
         idempotency_key=state.get("key") or secrets.token_urlsafe(18),
         rendered_at=state.get("rendered_at") or str(int(time.time() * 1000)),

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
-import safetyops.db.base
 ${imports if imports else ""}
 
+# One parent per revision, and no import of application code (see CONTRIBUTING.md, "Add a migration").
 revision = ${repr(up_revision)}
 down_revision = ${repr(down_revision)}
 branch_labels = ${repr(branch_labels)}

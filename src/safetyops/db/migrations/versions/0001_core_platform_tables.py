@@ -11,8 +11,6 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import safetyops.db.base
-
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -30,7 +28,7 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("created_at", safetyops.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_vendors")),
         sa.UniqueConstraint("name", name=op.f("uq_vendors_name")),
     )
@@ -58,7 +56,7 @@ def upgrade() -> None:
         sa.Column("password_hash", sa.String(length=255), nullable=True),
         sa.Column("locale", sa.String(length=16), nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", safetyops.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["vendor_id"], ["vendors.id"], name=op.f("fk_users_vendor_id_vendors")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("username", name=op.f("uq_users_username")),
@@ -73,9 +71,9 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=120), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("prefix", sa.String(length=16), nullable=False),
-        sa.Column("created_at", safetyops.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", safetyops.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("revoked_at", safetyops.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_api_tokens_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_api_tokens_token_hash")),
@@ -86,7 +84,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_log",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
-        sa.Column("at", safetyops.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("actor_id", sa.Integer(), nullable=True),
         sa.Column("action", sa.String(length=80), nullable=False),
         sa.Column("entity_type", sa.String(length=40), nullable=False),
@@ -164,7 +162,7 @@ def upgrade() -> None:
         sa.Column("qa_rate", sa.Float(), nullable=False),
         sa.Column("lease_minutes", sa.Integer(), nullable=False),
         sa.Column("priority", sa.Integer(), nullable=False),
-        sa.Column("deadline", safetyops.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("deadline", sa.DateTime(timezone=True), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("reporting_tz", sa.String(length=64), nullable=False),
         sa.Column(
@@ -183,7 +181,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("created_by", sa.Integer(), nullable=True),
-        sa.Column("created_at", safetyops.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("gold_rate >= 0 AND gold_rate <= 1", name=op.f("ck_projects_gold_rate_range")),
         sa.CheckConstraint("lease_minutes > 0", name=op.f("ck_projects_lease_positive")),
         sa.CheckConstraint("overlap >= 1", name=op.f("ck_projects_overlap_positive")),
@@ -202,7 +200,7 @@ def upgrade() -> None:
         sa.Column("rows_read", sa.Integer(), nullable=False),
         sa.Column("rows_added", sa.Integer(), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
-        sa.Column("created_at", safetyops.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["created_by"], ["users.id"], name=op.f("fk_batches_created_by_users")),
         sa.ForeignKeyConstraint(["project_id"], ["projects.id"], name=op.f("fk_batches_project_id_projects")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_batches")),
@@ -258,7 +256,7 @@ def upgrade() -> None:
         sa.Column("is_gold", sa.Boolean(), nullable=False),
         sa.Column("open_slots", sa.Integer(), nullable=False),
         sa.Column("label_count", sa.Integer(), nullable=False),
-        sa.Column("created_at", safetyops.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("open_slots >= 0", name=op.f("ck_items_open_slots_nonnegative")),
         sa.ForeignKeyConstraint(["batch_id"], ["batches.id"], name=op.f("fk_items_batch_id_batches")),
         sa.ForeignKeyConstraint(["project_id"], ["projects.id"], name=op.f("fk_items_project_id_projects")),
@@ -290,9 +288,9 @@ def upgrade() -> None:
         sa.Column("labeler_id", sa.Integer(), nullable=False),
         sa.Column("is_gold", sa.Boolean(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("leased_at", safetyops.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", safetyops.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", safetyops.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("leased_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("skip_reason", sa.String(length=500), nullable=True),
         sa.ForeignKeyConstraint(["item_id"], ["items.id"], name=op.f("fk_assignments_item_id_items")),
         sa.ForeignKeyConstraint(["labeler_id"], ["labelers.id"], name=op.f("fk_assignments_labeler_id_labelers")),
@@ -322,7 +320,7 @@ def upgrade() -> None:
         ),
         sa.Column("rationale", sa.Text(), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
-        sa.Column("created_at", safetyops.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["created_by"], ["users.id"], name=op.f("fk_gold_answers_created_by_users")),
         sa.ForeignKeyConstraint(["item_id"], ["items.id"], name=op.f("fk_gold_answers_item_id_items")),
         sa.ForeignKeyConstraint(["project_id"], ["projects.id"], name=op.f("fk_gold_answers_project_id_projects")),
@@ -349,7 +347,7 @@ def upgrade() -> None:
         sa.Column("time_spent_ms", sa.Integer(), nullable=False),
         sa.Column("guideline_version", sa.String(length=40), nullable=False),
         sa.Column("idempotency_key", sa.String(length=100), nullable=False),
-        sa.Column("created_at", safetyops.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["assignment_id"], ["assignments.id"], name=op.f("fk_labels_assignment_id_assignments")
         ),

@@ -13,8 +13,6 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from safetyops.db.base import UTCDateTime
-
 revision = "0002_quality"
 down_revision = "0001"
 branch_labels = None
@@ -28,7 +26,7 @@ def _json() -> sa.types.TypeEngine[Any]:
 
 
 def _time(name: str = "created_at", nullable: bool = False) -> sa.Column[object]:
-    return sa.Column(name, UTCDateTime(timezone=True), nullable=nullable)
+    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
 def _fk(table: str, column: str, target: str) -> sa.ForeignKeyConstraint:

@@ -1,7 +1,7 @@
 """intake and planning: labeling requests, decisions, manpower plans and their rows
 
 Revision ID: 0003_intake_planning
-Revises: 0001
+Revises: 0002_quality
 Create Date: 2026-11-23 13:30:00
 """
 
@@ -13,10 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from safetyops.db.base import UTCDateTime
-
 revision = "0003_intake_planning"
-down_revision = "0001"
+down_revision = "0002_quality"
 branch_labels = None
 depends_on = None
 
@@ -46,8 +44,8 @@ def upgrade() -> None:
         sa.Column("window_start", sa.Date(), nullable=False),
         sa.Column("window_end", sa.Date(), nullable=False),
         sa.Column("project_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         _fk("labeling_requests", "requester_id", "users"),
         _fk("labeling_requests", "project_id", "projects"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_labeling_requests")),
@@ -64,7 +62,7 @@ def upgrade() -> None:
         sa.Column("conditions", _json(), nullable=False),
         sa.Column("project_id", sa.Integer(), nullable=True),
         sa.Column("decided_by", sa.Integer(), nullable=True),
-        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         _fk("request_decisions", "request_id", "labeling_requests"),
         _fk("request_decisions", "project_id", "projects"),
         _fk("request_decisions", "decided_by", "users"),
@@ -84,7 +82,7 @@ def upgrade() -> None:
         sa.Column("notes", _json(), nullable=False),
         sa.Column("service_level", sa.Text(), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
-        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         _fk("manpower_plans", "created_by", "users"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_manpower_plans")),
     )

@@ -1,7 +1,7 @@
 """workforce training and certification; guideline versions, examples and notices
 
 Revision ID: 0004_workforce_guidelines
-Revises: 0001
+Revises: 0003_intake_planning
 Create Date: 2026-11-23 13:20:00
 """
 
@@ -13,10 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from safetyops.db.base import UTCDateTime
-
 revision = "0004_workforce_guidelines"
-down_revision = "0001"
+down_revision = "0003_intake_planning"
 branch_labels = None
 depends_on = None
 
@@ -26,7 +24,7 @@ def _json() -> sa.types.TypeEngine[Any]:
 
 
 def _time(nullable: bool = False, name: str = "created_at") -> sa.Column[Any]:
-    return sa.Column(name, UTCDateTime(timezone=True), nullable=nullable)
+    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
 def _fk(table: str, column: str, target: str) -> sa.ForeignKeyConstraint:

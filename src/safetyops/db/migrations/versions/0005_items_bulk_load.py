@@ -6,7 +6,7 @@ than the insert itself). ANALYZE skips context and metadata: no query filters on
 JSONB values made the post-import ANALYZE take 2.5 s per 100,000 items instead of 0.4 s.
 
 Revision ID: 0005_items_bulk_load
-Revises: 0001
+Revises: 0004_workforce_guidelines
 Create Date: 2026-11-24 09:30:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_items_bulk_load"
-down_revision = "0001"
+down_revision = "0004_workforce_guidelines"
 branch_labels = None
 depends_on = None
 

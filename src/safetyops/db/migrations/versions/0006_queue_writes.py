@@ -13,7 +13,7 @@ per labeled item. They are dropped; the load tests check that no lease or label 
 correction's `supersedes_id` keeps its key (checked only on corrections).
 
 Revision ID: 0006_queue_writes
-Revises: 0001
+Revises: 0005_items_bulk_load
 Create Date: 2026-11-30 10:30:00
 """
 
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_queue_writes"
-down_revision = "0001"
+down_revision = "0005_items_bulk_load"
 branch_labels = None
 depends_on = None
 

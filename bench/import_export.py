@@ -1,23 +1,19 @@
 """Import/export benchmark: JSONL import of N items, one label per item, export to JSONL and CSV.
 
-python bench/io.py --db sqlite|postgresql --items N [--repeat k] [--parquet]
+python bench/import_export.py --db sqlite|postgresql --items N [--repeat k] [--parquet]
 Each run uses a fresh database (SQLite: a temporary file; PostgreSQL: a fresh schema, dropped after).
 Texts are sampled from ConvAbuse (CC BY 4.0). Prints one JSON object: medians over the runs, and each run.
 """
-
-# ruff: noqa: E402  (the import path is fixed before the imports, see below)
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-# This file is named like the standard library's `io`; keep its folder off the import path.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
+# Run as a script: the repository root goes on the import path, for the test support in tests/support.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
-import csv
-import gzip
 import json
 import os
 import random
@@ -31,35 +27,23 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
+from tests.support.databases import fresh_database
 
+from safetyops.data import convabuse_rows
 from safetyops.db.engine import make_engine
 from safetyops.db.models import metadata
 from safetyops.delivery.export import write_export
-from safetyops.loadtest import fresh_database
 from safetyops.projects.imports import import_items
 from safetyops.projects.models import Project
 from safetyops.workforce.models import Labeler, Vendor
 
-CONVABUSE = [
-    Path(__file__).resolve().parents[2] / "shared/data/convabuse/ConvAbuseEMNLPfull.csv",
-    Path(__file__).resolve().parents[1] / "src/safetyops/data/convabuse/ConvAbuseEMNLPfull.csv.gz",
-]
 TAXONOMY = {"questions": [{"key": "abuse", "type": "single_choice", "choices": [{"value": "yes"}, {"value": "no"}]}]}
 LABELERS = 10
 
 
-def convabuse_rows() -> list[dict[str, str]]:
-    for path in CONVABUSE:
-        if path.exists():
-            opener: Any = gzip.open if path.suffix == ".gz" else open
-            with opener(path, "rt", encoding="utf-8", newline="") as f:
-                return [r for r in csv.DictReader(f) if r.get("user")]
-    raise SystemExit("ConvAbuse data not found")
-
-
 def write_items_file(path: Path, n: int, seed: int = 7) -> int:
     """N items with realistic text and conversation context; returns the file size in bytes."""
-    rows = convabuse_rows()
+    rows = [r for r in convabuse_rows() if r.get("user")]
     rng = random.Random(seed)
     markets = ["GB", "US", "IE", "AU"]
     with path.open("wb") as f:

@@ -1,4 +1,5 @@
-"""Model evaluation, pure: read prediction files (CSV / JSONL) and compare binary decisions with human labels.
+"""Model evaluation, pure: read prediction files (CSV / JSONL) and compare a model's decisions on one policy
+with the final human labels (confusion, precision/recall/F1 with intervals, PR curve, worst disagreements).
 
 A prediction names an item (`external_id`), a `policy`, and a `score` in [0, 1] or a `label`. Every problem is
 reported with file, line and field; the importing service stores nothing when there is any.
@@ -10,6 +11,7 @@ import csv
 import io
 import json
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from safetyops.errors import Problem, ProblemList
+from safetyops.quality.frame import QuestionInfo
 from safetyops.quality.intervals import proportion_ci
 
 TRUE_LABELS = frozenset({"1", "true", "yes", "positive", "violating", "y"})
@@ -179,3 +182,70 @@ def threshold_for_precision(curve: dict[str, list[float]], target: float) -> dic
         if p >= target and (best is None or r > best["recall"]):
             best = {"threshold": thr, "precision": p, "recall": r}
     return best
+
+
+def evaluate_policy(
+    q: QuestionInfo,
+    policy: str,
+    predictions: Sequence[tuple[int, float | None, str | None]],
+    human: Mapping[int, tuple[str | None, float]],
+    *,
+    threshold: float,
+    target_precision: float,
+    top: int,
+    external_ids: Mapping[int, str],
+) -> dict[str, Any]:
+    """A model's predictions (item id, score, label) on `policy` against the human final labels (item id →
+    label, confidence) of question `q`: a human label is positive when its choice violates the policy.
+
+    A score decides at `threshold`; a label decides as `label_is_positive` says. The PR curve uses scored
+    items only. Disagreements are ranked by |model probability − human truth| × human confidence, then item id.
+    """
+    code = {v: i for i, v in enumerate(q.classes)}
+    positive = q.positive(policy)
+    pos_choices = {c for c, p in zip(q.classes, positive.tolist(), strict=True) if p}
+    choices = set(q.classes)
+    rows = [
+        (i, s, lb, human[i])
+        for i, s, lb in predictions
+        if i in human and human[i][0] is not None and human[i][0] in code
+    ]
+    truth = np.array([bool(positive[code[h[0] or ""]]) for *_, h in rows], np.bool_)
+    conf = np.array([h[1] for *_, h in rows], np.float64)
+    scores = np.array([s if s is not None else np.nan for _, s, _, _ in rows], np.float64)
+    decided = np.array(
+        [
+            (s >= threshold) if s is not None else bool(label_is_positive(lb or "", pos_choices, choices))
+            for _, s, lb, _ in rows
+        ],
+        np.bool_,
+    )
+    has_score = ~np.isnan(scores)
+    curve = pr_curve(truth[has_score], scores[has_score])
+    model_p = np.where(has_score, scores, decided.astype(np.float64))
+    gap = np.abs(model_p - truth.astype(np.float64)) * conf
+    worst: list[int] = np.lexsort((np.array([r[0] for r in rows], np.int64), -gap))[:top].tolist() if rows else []
+    return {
+        "policy": policy,
+        "positive_choices": sorted(pos_choices),
+        "n_predictions": len(predictions),
+        "n_compared": len(rows),
+        "threshold": threshold,
+        **binary_metrics(truth, decided),
+        "pr_curve": curve,
+        "target_precision": target_precision,
+        "threshold_for_target": threshold_for_precision(curve, target_precision),
+        "disagreements": [
+            {
+                "item_id": rows[j][0],
+                "external_id": external_ids.get(rows[j][0]),
+                "model_score": rows[j][1],
+                "model_label": rows[j][2],
+                "human_label": rows[j][3][0],
+                "human_confidence": rows[j][3][1],
+                "disagreement": float(gap[j]),
+            }
+            for j in worst
+            if gap[j] > 0
+        ],
+    }

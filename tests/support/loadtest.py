@@ -1,7 +1,8 @@
 """Drive a real server process with simulated labelers over HTTP and check the queue's invariants.
 
-Shared by `bench/queue.py` and the concurrency tests. The HTTP client is a small asyncio protocol over
-httptools (installed with uvicorn), so that the load generator costs little of the CPU it shares with the server.
+Shared by `bench/queue_load.py` and the concurrency tests; not part of the installed package. The HTTP client
+is a small asyncio protocol over httptools (installed with uvicorn), so that the load generator costs little of
+the CPU it shares with the server.
 """
 
 from __future__ import annotations
@@ -13,11 +14,8 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,40 +23,18 @@ from typing import Any
 
 import numpy as np
 import orjson
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from safetyops.auth.principal import SYSTEM
 from safetyops.auth.service import create_token
 from safetyops.db.engine import refresh_statistics
 from safetyops.demo import DEMO_TAXONOMY
-from safetyops.projects.schemas import ProjectSpec
+from safetyops.projects.schemas import DataCredit, ProjectSpec
 from safetyops.projects.service import create_project
 from safetyops.workforce.service import create_labeler, create_vendor
 
 ANSWERS = ["1", "0", "-1", "-2", "-3"]
-
-
-TEST_PG_URL = os.environ.get("SAFETYOPS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-@contextmanager
-def fresh_database(kind: str, pg_url: str = TEST_PG_URL) -> Iterator[str]:
-    """A URL to an empty database: a temporary SQLite file, or a new PostgreSQL schema dropped afterwards."""
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{Path(tmp) / 'bench.db'}"
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-        yield f"{pg_url}?options=-csearch_path%3D{schema}"
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    finally:
-        admin.dispose()
 
 
 def settle(engine: Engine) -> None:
@@ -190,6 +166,7 @@ def setup_world(
     lease_minutes: int = 30,
     gold_rate: float = 0.0,
     name: str | None = None,
+    data_credit: DataCredit | None = None,
 ) -> World:
     """A vendor with `labelers` labelers (each with a token) and a project of `items` open items."""
     with Session(engine, expire_on_commit=False) as session, session.begin():
@@ -208,6 +185,7 @@ def setup_world(
             lease_minutes=lease_minutes,
             gold_rate=gold_rate,
             vendors=[vendor.name],
+            data_credit=data_credit,
         )
         project = create_project(session, SYSTEM, spec)
     bulk_items(engine, project.id, items, overlap)

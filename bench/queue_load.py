@@ -1,6 +1,6 @@
 """Queue load benchmark: a real server, C simulated labelers over HTTP, invariants counted from the database.
 
-python bench/queue.py --db sqlite|postgresql --labelers 32 --overlap 3 --items 10000 --seconds 20 [--workers 2]
+python bench/queue_load.py --db sqlite|postgresql --labelers 32 --overlap 3 --items 10000 --seconds 20 [--workers 2]
     [--rate 500]   (paced: 500 labels/s in all, latency from each label's scheduled start)
 Prints one JSON object.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# This file is named like the standard library's `queue`; keep its folder off the import path.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
+# Run as a script: the repository root goes on the import path, for the load generator in tests/support.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
 import json
@@ -19,10 +19,8 @@ import os
 import resource
 import time
 
-from safetyops.db.engine import make_engine
-from safetyops.db.migrate import upgrade
-from safetyops.loadtest import (
-    fresh_database,
+from tests.support.databases import fresh_database
+from tests.support.loadtest import (
     lost_receipts,
     percentile,
     queue_invariants,
@@ -32,6 +30,9 @@ from safetyops.loadtest import (
     start_server,
     worst_second,
 )
+
+from safetyops.db.engine import make_engine
+from safetyops.db.migrate import upgrade
 
 
 def postgres_cpu_seconds() -> float:

@@ -1,0 +1,1 @@
+"""Helpers for the tests and the benchmarks: fresh databases, small worlds, the load generator."""
