@@ -7,7 +7,9 @@ from rich.table import Table
 from sqlalchemy import select
 
 from safetyops.auth import service
-from safetyops.auth.models import Role, User
+from safetyops.auth.enums import Role
+from safetyops.auth.models import User
+from safetyops.auth.principal import SYSTEM
 from safetyops.cli_support import console, friendly_errors
 from safetyops.db.engine import session_scope
 from safetyops.workforce.service import get_vendor
@@ -30,7 +32,9 @@ def create_user(
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     with session_scope() as session:
         vendor_id = get_vendor(session, vendor).id if vendor else None
-        user = service.create_user(session, username, role, password=password, vendor_id=vendor_id, display_name=name)
+        user = service.create_user(
+            session, SYSTEM, username, role, password=password, vendor_id=vendor_id, display_name=name
+        )
         console.print(f"created user {user.username} (id {user.id}, {user.role})")
 
 
@@ -50,7 +54,7 @@ def create_token(username: str, name: str = typer.Option("cli", help="what the t
     """Create an API token for a user; it is printed once.  Example: safetyops tokens create maria --name laptop"""
     with session_scope() as session:
         user = service.get_user(session, username)
-        raw, token = service.create_token(session, user, name)
+        raw, token = service.issue_token(session, SYSTEM, user.id, name)
     console.print(f"token id {token.id} for {username} (shown once):")
     print(raw)
 
@@ -60,5 +64,5 @@ def create_token(username: str, name: str = typer.Option("cli", help="what the t
 def revoke_token(token_id: int) -> None:
     """Revoke a token by id.  Example: safetyops tokens revoke 12"""
     with session_scope() as session:
-        service.revoke_token(session, token_id, None)
+        service.revoke_token(session, SYSTEM, token_id)
     console.print(f"token {token_id} revoked")

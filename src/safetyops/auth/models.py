@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import Any
 
@@ -10,16 +9,6 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safetyops.db.base import Base, BigId, JSONType, utcnow
-
-
-class Role(enum.StrEnum):
-    REQUESTER = "requester"
-    OPS_MANAGER = "ops_manager"
-    VENDOR_MANAGER = "vendor_manager"
-    QA_REVIEWER = "qa_reviewer"
-    POLICY_EXPERT = "policy_expert"
-    LABELER = "labeler"
-    ADMIN = "admin"
 
 
 class User(Base):

@@ -8,11 +8,12 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from safetyops.auth.principal import SYSTEM
 from safetyops.cli_support import console, friendly_errors
 from safetyops.db.engine import session_scope
 from safetyops.errors import InvalidInput, Problem
 from safetyops.guidelines import service
-from safetyops.guidelines.models import ExampleKind
+from safetyops.guidelines.enums import ExampleKind
 from safetyops.guidelines.policy import default_policy_taxonomy, default_taxonomy_text
 from safetyops.projects.service import get_project
 
@@ -63,10 +64,10 @@ def add_version(
     text = _read(markdown)
     with session_scope() as session:
         p = get_project(session, project)
-        row = service.create_version(session, p, version, text, what_changed=what_changed, actor_id=None)
+        row = service.create_version(session, SYSTEM, p.id, version, text, what_changed=what_changed)
         console.print(f"added guideline {row.version} to {p.name}")
         if publish:
-            _report_publish(service.publish_version(session, p, row.version, actor_id=None))
+            _report_publish(service.publish_version(session, SYSTEM, p.id, row.version))
 
 
 def _report_publish(result: service.PublishResult) -> None:
@@ -88,7 +89,7 @@ def _report_publish(result: service.PublishResult) -> None:
 def publish(project: str, version: str) -> None:
     """Put a version in force.  Example: safetyops guidelines publish hate-bn 2.0"""
     with session_scope() as session:
-        _report_publish(service.publish_version(session, get_project(session, project), version, actor_id=None))
+        _report_publish(service.publish_version(session, SYSTEM, get_project(session, project).id, version))
 
 
 @guidelines_app.command("list")
@@ -98,7 +99,7 @@ def list_versions(project: str) -> None:
     table = Table("version", "created", "published", "examples", "what changed")
     with session_scope() as session:
         p = get_project(session, project)
-        for v in service.list_versions(session, p.id):
+        for v in service.list_versions(session, SYSTEM, p.id):
             table.add_row(
                 v.version + (" *" if v.version == p.guideline_version else ""),
                 v.created_at.strftime("%Y-%m-%d %H:%M"),
@@ -114,7 +115,7 @@ def list_versions(project: str) -> None:
 def diff(project: str, from_version: str, to_version: str) -> None:
     """What changed between two versions.  Example: safetyops guidelines diff hate-bn 1.0 2.0"""
     with session_scope() as session:
-        d = service.diff_versions(session, get_project(session, project).id, from_version, to_version)
+        d = service.diff_versions(session, SYSTEM, get_project(session, project).id, from_version, to_version)
     print(d.unified, end="")
     for label, rows in (("added", d.examples_added), ("removed", d.examples_removed)):
         for ex in rows:
@@ -137,5 +138,5 @@ def add_example(
     """
     with session_scope() as session:
         p = get_project(session, project)
-        ex = service.add_example(session, p, version, kind, text, rationale, actor_id=None, item_id=item)
+        ex = service.add_example(session, SYSTEM, p.id, version, kind, text, rationale, item_id=item)
         console.print(f"added {ex.kind} example {ex.id} to guideline {version}")

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safetyops.db.base import Base, BigId, utcnow
-
-
-class ExampleKind(enum.StrEnum):
-    ALLOWED = "allowed"
-    NOT_ALLOWED = "not_allowed"
-    BORDERLINE = "borderline"
-
-
-class ExampleStatus(enum.StrEnum):
-    ACCEPTED = "accepted"
-    PROPOSED = "proposed"
+from safetyops.guidelines.enums import ExampleStatus
 
 
 class GuidelineVersion(Base):

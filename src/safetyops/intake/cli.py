@@ -13,12 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safetyops.auth.models import User
+from safetyops.auth.principal import SYSTEM, Principal
+from safetyops.auth.service import principal_for_user
 from safetyops.cli_support import console, friendly_errors
 from safetyops.db.engine import session_scope
 from safetyops.errors import InvalidInput, NotFound, Problem
 from safetyops.intake import rules, service
+from safetyops.intake.enums import Outcome
 from safetyops.intake.models import LabelingRequest
-from safetyops.intake.schemas import Conditions, DecisionIn, Outcome
+from safetyops.intake.schemas import Conditions, DecisionIn
 
 requests_app = typer.Typer(help="Labeling requests: file, evaluate, decide.", no_args_is_help=True)
 
@@ -28,13 +31,14 @@ JsonOpt = typer.Option(False, "--json", help="Print JSON instead of a table.")
 _STYLE = {"pass": "green", "warn": "yellow", "fail": "red"}
 
 
-def _actor(session: Session, username: str | None) -> int | None:
+def _actor(session: Session, username: str | None) -> Principal:
+    """The command line acts as the system, or as the user `--as` names (with that user's rights)."""
     if username is None:
-        return None
-    user_id = session.scalar(select(User.id).where(User.username == username))
-    if user_id is None:
+        return SYSTEM
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
         raise NotFound(f"no user '{username}'", [Problem("unknown user", field="--as")])
-    return user_id
+    return principal_for_user(session, user)
 
 
 def _as_dict(session: Session, request: LabelingRequest) -> dict[str, Any]:
@@ -111,7 +115,7 @@ def file_cmd(
     spec = service.load_request_file(file)
     cfg = service.load_rules(rules_file)
     with session_scope() as session:
-        request = service.file_request(session, spec, _actor(session, as_user), cfg)
+        request = service.file_request(session, _actor(session, as_user), spec, cfg)
         _print(session, request, as_json)
 
 
@@ -120,7 +124,7 @@ def file_cmd(
 def list_cmd(as_json: bool = JsonOpt) -> None:
     """List every request with its status and evaluation verdict."""
     with session_scope() as session:
-        rows = service.list_requests(session)
+        rows = service.list_requests(session, SYSTEM)
         if as_json:
             typer.echo(json.dumps([_as_dict(session, r) for r in rows]))
             return
@@ -136,7 +140,7 @@ def list_cmd(as_json: bool = JsonOpt) -> None:
 def show_cmd(request_id: int, as_json: bool = JsonOpt) -> None:
     """A request's evaluation and decisions."""
     with session_scope() as session:
-        _print(session, service.get_request(session, request_id), as_json)
+        _print(session, service.read_request(session, SYSTEM, request_id), as_json)
 
 
 @requests_app.command("evaluate")
@@ -147,7 +151,7 @@ def evaluate_cmd(
     """Run the rules again against today's roster and commitments."""
     cfg = service.load_rules(rules_file)
     with session_scope() as session:
-        request = service.reevaluate(session, service.get_request(session, request_id), cfg, _actor(session, as_user))
+        request = service.reevaluate(session, _actor(session, as_user), request_id, cfg)
         _print(session, request, as_json)
 
 
@@ -177,8 +181,7 @@ def decide_cmd(
     body = DecisionIn(outcome=outcome, note=note, conditions=None if conditions.is_empty() else conditions)
     cfg = service.load_rules(rules_file)
     with session_scope() as session:
-        request = service.get_request(session, request_id)
-        row = service.decide(session, request, body, _actor(session, as_user), cfg)
+        row = service.decide(session, _actor(session, as_user), request_id, body, cfg)
         extra = f"; project {row.project_id} created" if row.project_id else ""
         console.print(f"request {request_id}: {row.outcome}{extra}")
 

@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 from sqlalchemy import func, select
 
+from safetyops.auth.principal import SYSTEM
 from safetyops.cli_support import DataFormat, console, counting_progress, fail, friendly_errors
 from safetyops.db.engine import get_engine, session_scope
 from safetyops.errors import SafetyOpsError
@@ -35,7 +36,7 @@ def create(file: Path = typer.Option(..., "--file", "-f", help="project YAML", e
     """
     spec = service.load_spec_file(file)
     with session_scope() as session:
-        project = service.create_project(session, spec, None)
+        project = service.create_project(session, SYSTEM, spec)
         console.print(f"created project {project.name} (id {project.id})")
 
 
@@ -76,7 +77,7 @@ def set_fields(
     raw = {"status": status, "priority": priority, "gold_rate": gold_rate, "lease_minutes": lease_minutes}
     change = ProjectUpdate.model_validate({k: v for k, v in raw.items() if v is not None})
     with session_scope() as session:
-        service.update_project(session, service.get_project(session, project), change, None)
+        service.update_project(session, SYSTEM, service.get_project(session, project).id, change)
     console.print(f"project {project} updated")
 
 
@@ -85,7 +86,7 @@ def set_fields(
 def add_vendor(project: str, vendor: str) -> None:
     """Let a vendor's labelers work on a project.  Example: safetyops projects add-vendor 1 "Acme BPO\""""
     with session_scope() as session:
-        service.add_vendor(session, service.get_project(session, project), get_vendor(session, vendor).id, None)
+        service.add_vendor(session, SYSTEM, service.get_project(session, project).id, get_vendor(session, vendor).id)
     console.print(f"vendor {vendor} now works on project {project}")
 
 

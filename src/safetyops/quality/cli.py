@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from safetyops.auth.principal import SYSTEM
 from safetyops.cli_support import friendly_errors
 from safetyops.quality import aggregation as agg
 from safetyops.quality import agreement as ag
@@ -528,13 +529,10 @@ def report_command(
     """
     from safetyops.db.engine import session_scope
     from safetyops.quality.report import project_report
-    from safetyops.quality.service import CLI_PRINCIPAL
 
     pid = _project_id(project)
     with session_scope() as session:
-        rep = project_report(
-            session, CLI_PRINCIPAL, pid, date_from=_day(date_from), date_to=_day(date_to), question=question
-        )
+        rep = project_report(session, SYSTEM, pid, date_from=_day(date_from), date_to=_day(date_to), question=question)
     if as_json:
         _dump(rep)
         return
@@ -590,7 +588,7 @@ def accuracy_command(
     with session_scope() as session:
         res = service.accuracy(
             session,
-            service.CLI_PRINCIPAL,
+            SYSTEM,
             pid,
             question=question,
             date_from=_day(date_from),
@@ -629,7 +627,7 @@ def agreement_command(
     pid = _project_id(project)
     with session_scope() as session:
         res = service.agreement(
-            session, service.CLI_PRINCIPAL, pid, question=question, date_from=_day(date_from), date_to=_day(date_to)
+            session, SYSTEM, pid, question=question, date_from=_day(date_from), date_to=_day(date_to)
         )
     if as_json:
         _dump(res)
@@ -665,7 +663,7 @@ def aggregate_command(
     with session_scope() as session:
         res = service.run_aggregation(
             session,
-            service.CLI_PRINCIPAL,
+            SYSTEM,
             pid,
             question=question,
             method=method.value,
@@ -702,7 +700,7 @@ def qa_plan_command(
     Example: safetyops quality qa-plan --project 1 --day 2026-11-20 --mode margin --accuracy 0.9 --margin 0.05
     """
     from safetyops.db.engine import session_scope
-    from safetyops.quality import review, service
+    from safetyops.quality import review
 
     pid = _project_id(project)
     day_value = _day(day)
@@ -710,7 +708,7 @@ def qa_plan_command(
     with session_scope() as session:
         res = review.create_plan(
             session,
-            service.CLI_PRINCIPAL,
+            SYSTEM,
             pid,
             day_value,
             mode=mode,
@@ -742,7 +740,6 @@ def model_import_command(
     from safetyops.db.engine import session_scope
     from safetyops.delivery import service as delivery
     from safetyops.errors import InvalidInput
-    from safetyops.quality.service import CLI_PRINCIPAL
 
     pid = _project_id(project)
     try:
@@ -750,7 +747,7 @@ def model_import_command(
     except OSError as exc:
         raise InvalidInput(f"cannot read {file}: {exc.strerror or exc}") from None
     with session_scope() as session:
-        res = delivery.import_predictions(session, CLI_PRINCIPAL, pid, data, file.name, name)
+        res = delivery.import_predictions(session, SYSTEM, pid, data, file.name, name)
     _out.print(f"imported {res['rows']} predictions as model run {res['model_run_id']}")
 
 
@@ -769,12 +766,11 @@ def model_eval_command(
     """
     from safetyops.db.engine import session_scope
     from safetyops.delivery import service as delivery
-    from safetyops.quality.service import CLI_PRINCIPAL
 
     with session_scope() as session:
         res = delivery.evaluate_model(
             session,
-            CLI_PRINCIPAL,
+            SYSTEM,
             run,
             question=question,
             threshold=threshold,
@@ -827,7 +823,7 @@ def review_queue_command(
 
     pid = _project_id(project)
     with session_scope() as session:
-        rows = service.review_queue(session, service.CLI_PRINCIPAL, pid, include_resolved=include_resolved, limit=limit)
+        rows = service.review_queue(session, SYSTEM, pid, include_resolved=include_resolved, limit=limit)
     if as_json:
         _dump(rows)
         return
@@ -897,13 +893,13 @@ def qa_scores_command(
     Example: safetyops quality qa-scores --project 1 --from 2026-11-01 --to 2026-11-07
     """
     from safetyops.db.engine import session_scope
-    from safetyops.quality import review, service
+    from safetyops.quality import review
 
     pid = _project_id(project)
     with session_scope() as session:
         res = review.qa_scores(
             session,
-            service.CLI_PRINCIPAL,
+            SYSTEM,
             pid,
             date_from=_day(date_from),
             date_to=_day(date_to),
@@ -930,11 +926,11 @@ def qa_disputes_command(project: str = ProjectOpt, as_json: bool = JsonOpt) -> N
     Example: safetyops quality qa-disputes --project 1 --json
     """
     from safetyops.db.engine import session_scope
-    from safetyops.quality import review, service
+    from safetyops.quality import review
 
     pid = _project_id(project)
     with session_scope() as session:
-        rows = review.list_disputes(session, service.CLI_PRINCIPAL, pid)
+        rows = review.list_disputes(session, SYSTEM, pid)
     if as_json:
         _dump(rows)
         return
@@ -977,7 +973,7 @@ def calibration_create_command(
     """
     from safetyops.db.engine import session_scope
     from safetyops.errors import InvalidInput
-    from safetyops.quality import calibration, service
+    from safetyops.quality import calibration
 
     if (items is None) == (most_disputed is None):
         raise InvalidInput("give exactly one of --items 1,2,3 or --most-disputed N")
@@ -990,7 +986,7 @@ def calibration_create_command(
     with session_scope() as session:
         res = calibration.create_session(
             session,
-            service.CLI_PRINCIPAL,
+            SYSTEM,
             pid,
             question=question,
             title=name,
@@ -1020,10 +1016,10 @@ def calibration_results_command(
     Example: safetyops quality calibration-results 3 --json
     """
     from safetyops.db.engine import session_scope
-    from safetyops.quality import calibration, service
+    from safetyops.quality import calibration
 
     with session_scope() as session:
-        res = calibration.results(session, service.CLI_PRINCIPAL, session_id)
+        res = calibration.results(session, SYSTEM, session_id)
     if as_json:
         _dump(res)
         return

@@ -7,11 +7,12 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from safetyops.auth.principal import SYSTEM
 from safetyops.cli_support import console, friendly_errors
 from safetyops.db.engine import session_scope
 from safetyops.errors import InvalidInput, Problem
 from safetyops.workforce import service
-from safetyops.workforce.models import LabelerStatus
+from safetyops.workforce.enums import LabelerStatus
 from safetyops.workforce.roster import COLUMNS as ROSTER_COLUMNS
 
 vendors_app = typer.Typer(help="BPO vendors.", no_args_is_help=True)
@@ -27,7 +28,7 @@ def _split(value: str) -> list[str]:
 def create_vendor(name: str, regions: str = typer.Option("", help="data regions, comma-separated")) -> None:
     """Create a vendor.  Example: safetyops vendors create "Acme BPO" --regions EU,US"""
     with session_scope() as session:
-        vendor = service.create_vendor(session, name, None, _split(regions))
+        vendor = service.create_vendor(session, SYSTEM, name, _split(regions))
         console.print(f"created vendor {vendor.name} (id {vendor.id})")
 
 
@@ -65,9 +66,9 @@ def create_labeler(
         v = service.get_vendor(session, vendor)
         labeler = service.create_labeler(
             session,
-            v,
+            SYSTEM,
+            v.id,
             username,
-            actor_id=None,
             password=password,
             languages=_split(languages),
             markets=_split(markets),
@@ -83,7 +84,7 @@ def list_labelers(vendor: str = typer.Option(None, help="only this vendor")) -> 
     table = Table("id", "username", "vendor", "languages", "markets", "status")
     with session_scope() as session:
         vendor_id = service.get_vendor(session, vendor).id if vendor else None
-        for lab in service.list_labelers(session, vendor_id):
+        for lab in service.list_labelers(session, SYSTEM, vendor_id):
             table.add_row(
                 str(lab.id),
                 lab.external_id,
@@ -115,7 +116,7 @@ def import_roster(
         raise InvalidInput(f"cannot read {roster}", [Problem(exc.strerror or str(exc), file=str(roster))]) from exc
     with session_scope() as session:
         v = service.get_vendor(session, vendor)
-        result = service.import_roster(session, v, data, str(roster), actor_id=None, dry_run=dry_run)
+        result = service.import_roster(session, SYSTEM, v.id, data, str(roster), dry_run=dry_run)
     verb = "would create" if dry_run else "created"
     console.print(
         f"{roster}: {result.rows} rows for {v.name}: {verb} {len(result.created)}, "

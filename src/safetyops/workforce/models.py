@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import Any
 
@@ -10,13 +9,7 @@ from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Unique
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safetyops.db.base import Base, JSONType, utcnow
-
-
-class LabelerStatus(enum.StrEnum):
-    RECRUITING = "recruiting"
-    TRAINING = "training"
-    PRODUCTION = "production"
-    OFFBOARDED = "offboarded"
+from safetyops.workforce.enums import LabelerStatus, ModuleStatus
 
 
 class Vendor(Base):
@@ -59,21 +52,6 @@ class Labeler(Base):
 
 
 # --- training and certification -------------------------------------------------------------------------------
-
-
-class ModuleKind(enum.StrEnum):
-    READ_GUIDELINE = "read_guideline"
-    STUDY_EXAMPLES = "study_examples"
-    QUIZ = "quiz"
-    SHADOWING = "shadowing"
-    CALIBRATION = "calibration"
-
-
-class ModuleStatus(enum.StrEnum):
-    NOT_STARTED = "not_started"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    FAILED = "failed"
 
 
 class TrainingPlan(Base):

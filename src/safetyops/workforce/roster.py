@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from safetyops.errors import Problem, ProblemList
-from safetyops.workforce.models import LabelerStatus
+from safetyops.workforce.enums import LabelerStatus
 
 COLUMNS = (
     "username",

@@ -7,13 +7,15 @@ from datetime import date
 import typer
 from rich.table import Table
 
+from safetyops.auth.principal import SYSTEM
 from safetyops.cli_support import console, friendly_errors
 from safetyops.db.engine import session_scope
 from safetyops.errors import InvalidInput, Problem
 from safetyops.projects.service import get_project
 from safetyops.workforce import timeline
 from safetyops.workforce import training_service as training
-from safetyops.workforce.models import ModuleKind, TrainingPlan
+from safetyops.workforce.enums import ModuleKind
+from safetyops.workforce.models import TrainingPlan
 from safetyops.workforce.service import get_vendor
 
 training_app = typer.Typer(help="Training plans, quizzes and certification.", no_args_is_help=True)
@@ -97,7 +99,7 @@ def set_plan(
         raise InvalidInput("the training plan is invalid", problems_from_validation(exc)) from None
     with session_scope() as session:
         p = get_project(session, project)
-        plan = training.set_plan(session, p, spec, None)
+        plan = training.set_plan(session, SYSTEM, p.id, spec)
         _print_plan(plan, training.project_certification(p))
 
 
