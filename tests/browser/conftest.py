@@ -26,7 +26,7 @@ from tests.support.databases import fresh_database
 from tests.support.loadtest import ServerProcess
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, Page, Playwright
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "docs" / "screenshots"
@@ -116,14 +116,21 @@ def servers(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 
 
 @pytest.fixture(scope="session")
-def browser(servers: Servers) -> Iterator[Browser]:
-    """Headless Chromium for the whole session (launched while the servers start)."""
+def playwright() -> Iterator[Playwright]:
+    """Playwright's driver for the session (one per process: its sync API does not nest)."""
+    _need_chromium()
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright, servers: Servers) -> Iterator[Browser]:
+    """Headless Chromium for the whole session (launched while the servers start)."""
+    chromium = launch_chromium(playwright)
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture(scope="session")
