@@ -3,6 +3,9 @@
 `check(page)` runs every check on what the page shows now and returns the problems found (empty: none), each a
 short sentence naming the element. Tests assert `check(page) == []`. What it checks:
 
+- the document: `<html lang>`, a title, zooming not forbidden, unique ids, `aria-labelledby`, `aria-describedby`,
+  `aria-controls` and `<label for>` that name existing elements, headings that do not skip a level, an h1, a
+  `<main>`;
 - names: form controls have a label (`<label for>`, a wrapping label, `aria-label`, `aria-labelledby` or
   `title`); images have `alt`; buttons and links have an accessible name (text, `aria-label`, `aria-labelledby`,
   `title`, or an image's alt inside);
@@ -11,8 +14,11 @@ short sentence naming the element. Tests assert `check(page) == []`. What it che
   ancestor with an opaque background (translucent backgrounds are blended over it); disabled controls are
   exempt, as WCAG exempts inactive components;
 - focus order (`focus_order`): pressing Tab from the top visits the page's tabbable elements in document order
-  (a radio group is one stop), none is skipped, none has a positive tabindex, and each one shows a visible focus
-  indicator (an outline or a box shadow) when it has the focus.
+  (a radio group is one stop), none is skipped, none is visited twice (a focus trap or loop), none has a
+  positive tabindex, and each one shows a focus indicator (an outline or a box shadow) when it has the focus,
+  in a colour with a contrast of at least 3:1 against what surrounds the element (WCAG's non-text contrast).
+  Tab starts from an element put first in the document, so an element with a positive tabindex (which a browser
+  visits before all others) shows as never reached, besides being named.
 
 Limits, on purpose: no ARIA role semantics beyond names, no background images, no text over gradients.
 """
@@ -63,6 +69,38 @@ const accessibleName = (el) => {
   }
   return (el.getAttribute("title") || "").trim();
 };
+const parse = (c) => {
+  const m = c.match(/rgba?\(([^)]+)\)/);
+  if (!m) return null;
+  const p = m[1].split(/[\s,\/]+/).filter(Boolean).map(Number);
+  return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
+};
+const over = (top, bottom) => ({  // `top` composited over an opaque `bottom`
+  r: top.r * top.a + bottom.r * (1 - top.a),
+  g: top.g * top.a + bottom.g * (1 - top.a),
+  b: top.b * top.a + bottom.b * (1 - top.a), a: 1,
+});
+const background = (el) => {
+  const layers = [];
+  for (let node = el; node && node.nodeType === 1; node = node.parentElement) {
+    const c = parse(getComputedStyle(node).backgroundColor);
+    if (c && c.a > 0) {
+      layers.push(c);
+      if (c.a >= 1) break;
+    }
+  }
+  let colour = { r: 255, g: 255, b: 255, a: 1 };  // the canvas behind everything
+  for (const layer of layers.reverse()) colour = over(layer, colour);
+  return colour;
+};
+const luminance = (c) => {
+  const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+  return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b);
+};
+const ratio = (a, b) => {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+};
 """
 
 _NAMES_JS = (
@@ -89,42 +127,45 @@ _NAMES_JS = (
 }"""
 )
 
+_DOCUMENT_JS = (
+    "() => {"
+    + _JS_COMMON
+    + r"""
+  const problems = [];
+  const lang = document.documentElement.getAttribute("lang");
+  if (!lang || !lang.trim()) problems.push("the page has no lang attribute on <html>");
+  if (!document.title.trim()) problems.push("the page has no title");
+  const viewport = document.querySelector("meta[name=viewport]");
+  if (viewport && /user-scalable\s*=\s*(no|0)|maximum-scale\s*=\s*1(\.0)?\b/.test(viewport.content)) {
+    problems.push("the viewport forbids zooming");
+  }
+  const ids = new Map();
+  for (const el of document.querySelectorAll("[id]")) ids.set(el.id, (ids.get(el.id) || 0) + 1);
+  for (const [id, count] of ids) if (count > 1) problems.push(`id "${id}" is used ${count} times`);
+  for (const attr of ["aria-labelledby", "aria-describedby", "aria-controls", "for"]) {
+    for (const el of document.querySelectorAll(`[${attr}]`)) {
+      for (const id of el.getAttribute(attr).split(/\s+/).filter(Boolean)) {
+        if (!document.getElementById(id)) problems.push(`${describe(el)} has ${attr}="${id}", which is no element`);
+      }
+    }
+  }
+  let previous = 0;
+  for (const h of document.querySelectorAll("h1, h2, h3, h4, h5, h6")) {
+    if (h.closest("dialog")) continue;  // a dialog starts its own outline
+    const level = Number(h.tagName[1]);
+    if (previous && level > previous + 1) problems.push(`heading ${describe(h)} skips from h${previous} to h${level}`);
+    previous = level;
+  }
+  if (!document.querySelector("h1")) problems.push("the page has no h1");
+  if (!document.querySelector("main")) problems.push("the page has no <main> landmark");
+  return problems;
+}"""
+)
+
 _CONTRAST_JS = (
     "() => {"
     + _JS_COMMON
     + r"""
-  const parse = (c) => {
-    const m = c.match(/rgba?\(([^)]+)\)/);
-    if (!m) return null;
-    const p = m[1].split(/[\s,\/]+/).filter(Boolean).map(Number);
-    return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
-  };
-  const over = (top, bottom) => ({  // `top` composited over an opaque `bottom`
-    r: top.r * top.a + bottom.r * (1 - top.a),
-    g: top.g * top.a + bottom.g * (1 - top.a),
-    b: top.b * top.a + bottom.b * (1 - top.a), a: 1,
-  });
-  const background = (el) => {
-    const layers = [];
-    for (let node = el; node && node.nodeType === 1; node = node.parentElement) {
-      const c = parse(getComputedStyle(node).backgroundColor);
-      if (c && c.a > 0) {
-        layers.push(c);
-        if (c.a >= 1) break;
-      }
-    }
-    let colour = { r: 255, g: 255, b: 255, a: 1 };  // the canvas behind everything
-    for (const layer of layers.reverse()) colour = over(layer, colour);
-    return colour;
-  };
-  const luminance = (c) => {
-    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
-    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b);
-  };
-  const ratio = (a, b) => {
-    const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
-    return (hi + 0.05) / (lo + 0.05);
-  };
   const problems = [];
   const seen = new Set();
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -195,9 +236,13 @@ _FOCUSED_JS = (
   const el = document.activeElement;
   if (!el || el === document.body || el === document.documentElement) return null;
   const s = getComputedStyle(el);
-  const outline = s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0;
-  const shadow = s.boxShadow && s.boxShadow !== "none";
-  return { stop: el.dataset.a11yStop ?? null, what: describe(el), indicated: Boolean(outline || shadow) };
+  // The indicator is drawn around the element, over what surrounds it: compare with its parent's background.
+  const around = background(el.parentElement || el);
+  const colours = [];
+  if (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0) colours.push(parse(s.outlineColor));
+  if (s.boxShadow && s.boxShadow !== "none") colours.push(parse(s.boxShadow));
+  const best = Math.max(0, ...colours.filter(Boolean).map((c) => ratio(over(c, around), around)));
+  return { stop: el.dataset.a11yStop ?? null, what: describe(el), indicated: colours.length > 0, contrast: best };
 }"""
 )
 
@@ -209,6 +254,13 @@ _START_JS = r"""() => {
   start.focus();
   window.scrollTo(0, 0);
 }"""
+
+
+def document(page: Page) -> list[str]:
+    """The page as a whole: lang, title, zoom allowed, unique ids, ARIA and label references that resolve,
+    headings that do not skip a level, an h1 and a main landmark."""
+    result: list[str] = page.evaluate(_DOCUMENT_JS)
+    return result
 
 
 def names(page: Page) -> list[str]:
@@ -244,10 +296,17 @@ def focus_order(page: Page, *, max_stops: int = 200) -> list[str]:
             problems.append(f"Tab reached {focused['what']}, which is not a visible tabbable element")
             continue
         stop = int(focused["stop"])
-        if visited and stop == visited[0]:
-            break  # wrapped around
+        if stop in visited:
+            if stop != visited[0]:  # back to the first: wrapped around, as browsers without UI do
+                problems.append(f"Tab went back to {stops[stop]} after {stops[visited[-1]]} (a focus loop)")
+            break
         if not focused["indicated"]:
             problems.append(f"{focused['what']} shows no focus indicator")
+        elif focused["contrast"] < 3:
+            problems.append(
+                f"the focus indicator of {focused['what']} has contrast {focused['contrast']:.2f}:1 with what "
+                "surrounds it, needs 3:1"
+            )
         visited.append(stop)
     if visited != sorted(visited):
         order = ", ".join(stops[i] for i in visited)
@@ -261,4 +320,4 @@ def focus_order(page: Page, *, max_stops: int = 200) -> list[str]:
 
 def check(page: Page) -> list[str]:
     """Every check above on what the page shows now."""
-    return names(page) + contrast(page) + focus_order(page)
+    return document(page) + names(page) + contrast(page) + focus_order(page)
