@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.conftest import _PG_PROBLEM, _skip_or_fail_pg
-from tests.support.browser import BrowserWorld, chromium_problem, launch_chromium, running_server, seed
+from tests.support.browser import VIEWPORT, BrowserWorld, chromium_problem, launch_chromium, running_server, seed
 from tests.support.databases import fresh_database
 from tests.support.loadtest import ServerProcess
 
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "docs" / "screenshots"
-VIEWPORT = {"width": 1366, "height": 768}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -75,6 +75,16 @@ def test_staff_home_is_accessible(page: Page) -> None:
     assert a11y.check(page) == []
 
 
+def test_the_empty_workbench_and_an_error_page_are_accessible(page: Page, world: BrowserWorld) -> None:
+    login(page, world.labelers["keys"])  # English only: the scripts project has no work for them
+    page.goto(f"/work/{world.projects['scripts']}?lang=zh-Hans")
+    assert page.locator("#empty-heading").is_visible()
+    assert a11y.check(page) == []
+    missing = page.goto("/work/999999")
+    assert missing is not None and missing.status == 404
+    assert a11y.check(page) == []
+
+
 BAD_PAGE = """<!doctype html><html><head><style>
   .faint { color: #999; background: #fff; }
   #nofocus:focus { outline: none; }

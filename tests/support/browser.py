@@ -47,6 +47,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+VIEWPORT = {"width": 1366, "height": 768}  # the smallest screen the console is made for
 PASSWORD = "browser-test-password"
 # Generous: on a machine busy with other test suites a server can take tens of seconds to import and migrate.
 SERVER_TIMEOUT = 120.0
