@@ -32,6 +32,7 @@ REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "docs" / "screenshots"
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the group marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test here is marked `browser`, and all of them run in one xdist worker (one server, one Chromium)."""
     here = Path(__file__).parent
@@ -52,12 +53,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 _FAILED = pytest.StashKey[bool]()
 
 
-def _need_chromium() -> None:
-    problem = chromium_problem()
+def skip_or_fail(problem: str | None) -> None:
+    """Skip the test for a missing piece of the machine, with the message, or fail it under CI=true (where
+    `scripts/bootstrap test` must have installed everything)."""
     if problem is not None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"the browser tests must run under CI: {problem}")
         pytest.skip(problem)
+
+
+def _need_chromium() -> None:
+    skip_or_fail(chromium_problem())
 
 
 class Servers:

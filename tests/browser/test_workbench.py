@@ -69,7 +69,7 @@ def test_a_labeler_labels_twenty_items_with_the_keyboard_only(
             page.keyboard.press("3")
             answer["target"] = TARGETS[2]
         if i == 0:
-            save_screenshot(page, "workbench")
+            save_screenshot(page, "workbench-answered")
         page.keyboard.press("Enter")
         wait_for_next_item(page, text)  # the project has more than 20 items
         # The focus is on the new item as soon as it shows, so the next number key answers its first question.

@@ -24,7 +24,7 @@ from safetyops.auth.models import Role, User
 from safetyops.auth.service import create_user, hash_password
 from safetyops.db.engine import make_engine
 from safetyops.db.migrate import upgrade
-from safetyops.demo import DATA_CREDIT, DEMO_TAXONOMY
+from safetyops.demo import DEMO_TAXONOMY
 from safetyops.projects.imports import import_items
 from safetyops.projects.schemas import ProjectSpec
 from safetyops.projects.service import create_project
@@ -136,14 +136,13 @@ def seed(db_url: str, *, keyboard_items: int = 60) -> BrowserWorld:
             world.labelers[purpose] = purpose
         for user in users:
             user.password_hash = password_hash
-        for purpose, credit in (("keyboard", DATA_CREDIT), ("escaping", None), ("scripts", None), ("viewer", None)):
+        for purpose in ("keyboard", "escaping", "scripts", "viewer"):  # their items are made up: no data credit
             spec = ProjectSpec(
                 name=f"Browser {purpose}",
                 description=f"Items for the {purpose} browser tests.",
                 taxonomy=DEMO_TAXONOMY,
                 overlap=1,
                 vendors=[vendor.name],
-                data_credit=credit,
             )
             world.projects[purpose] = create_project(session, spec, admin.id).id
     rows = {
