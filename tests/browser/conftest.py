@@ -1,7 +1,10 @@
 """Browser tests: a real `safetyops serve` process on a seeded database, driven from Debian's headless Chromium.
 
-One server per database kind and one Chromium serve the whole session (starting them costs seconds); each test
-gets a fresh browser context (no cookies, 1366×768, English) through `page`. Tests that change data use their
+One server per database kind and one Chromium serve all the tests of this package (starting them costs seconds);
+each test gets a fresh browser context (no cookies, 1366×768, English) through `page`. They are package-scoped,
+not session-scoped, so that they stop when the last browser test has run: Playwright's sync API keeps an asyncio
+loop running in the thread while it is started, and tests that run after it on the same worker and call
+`asyncio.run` (the load tests) would fail. Tests that change data use their
 own labeler and project of the seeded world (`tests/support/browser.py`), so they can run in any order.
 
 Without Chromium or Playwright the tests skip with a message, except under CI=true, where they fail.
@@ -67,7 +70,7 @@ def _need_chromium() -> None:
 
 
 class Servers:
-    """The session's servers, one per database kind, each on its own freshly seeded database. Started in
+    """The browser tests' servers, one per database kind, each on its own freshly seeded database. Started in
     background threads (seeding and a server's start are mostly waiting on another process), so that the
     SQLite and PostgreSQL servers and Chromium start at the same time; `get` waits for one."""
 
@@ -107,7 +110,7 @@ def _wants_postgresql(session: pytest.Session) -> bool:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def servers(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     _need_chromium()  # seeding and serving cost seconds; not worth it when no browser will look
     pool = Servers(tmp_path_factory.mktemp("browser"))
@@ -120,9 +123,9 @@ def servers(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         pool.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
-    """Playwright's driver for the session (one per process: its sync API does not nest)."""
+    """Playwright's driver for the browser tests (one at a time: its sync API does not nest)."""
     _need_chromium()
     from playwright.sync_api import sync_playwright
 
@@ -130,20 +133,20 @@ def playwright() -> Iterator[Playwright]:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright, servers: Servers) -> Iterator[Browser]:
-    """Headless Chromium for the whole session (launched while the servers start)."""
+    """Headless Chromium for the browser tests (launched while the servers start)."""
     chromium = launch_chromium(playwright)
     yield chromium
     chromium.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def sqlite_server(servers: Servers) -> tuple[ServerProcess, BrowserWorld]:
     return servers.get("sqlite")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def postgresql_server(servers: Servers) -> tuple[ServerProcess, BrowserWorld]:
     _skip_or_fail_pg()
     return servers.get("postgresql")
@@ -157,7 +160,7 @@ def world(sqlite_server: tuple[ServerProcess, BrowserWorld]) -> BrowserWorld:
 
 @pytest.fixture
 def server(sqlite_server: tuple[ServerProcess, BrowserWorld]) -> ServerProcess:
-    """The session's server on SQLite: most browser tests check the pages, which do not depend on the database."""
+    """The SQLite server: most browser tests check the pages, which do not depend on the database."""
     return sqlite_server[0]
 
 
