@@ -20,7 +20,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from safetyops.auth.models import Role, User
+from safetyops.auth.enums import Role
+from safetyops.auth.models import User
+from safetyops.auth.principal import SYSTEM
 from safetyops.auth.service import create_user, hash_password
 from safetyops.db.engine import make_engine
 from safetyops.db.migrate import upgrade
@@ -115,7 +117,7 @@ def seed(db_url: str, *, keyboard_items: int = 60) -> BrowserWorld:
     # Everyone signs in with PASSWORD: hash it once (argon2 takes most of a second per hash on a busy machine).
     password_hash = hash_password(PASSWORD)
     with Session(engine, expire_on_commit=False) as session, session.begin():
-        admin = create_user(session, "admin", Role.ADMIN)
+        admin = create_user(session, SYSTEM, "admin", Role.ADMIN)
         users = [admin]
         world.staff[Role.ADMIN.value] = admin.username
         for role, name in (
@@ -124,14 +126,14 @@ def seed(db_url: str, *, keyboard_items: int = 60) -> BrowserWorld:
             (Role.POLICY_EXPERT, "policy"),
             (Role.REQUESTER, "requester"),
         ):
-            users.append(create_user(session, name, role, actor_id=admin.id))
+            users.append(create_user(session, SYSTEM, name, role))
             world.staff[role.value] = name
-        vendor = create_vendor(session, "Browser BPO", admin.id, ["EU"])
+        vendor = create_vendor(session, SYSTEM, "Browser BPO", ["EU"])
         world.vendor = vendor.name
-        users.append(create_user(session, "vendor.lead", Role.VENDOR_MANAGER, vendor_id=vendor.id))
+        users.append(create_user(session, SYSTEM, "vendor.lead", Role.VENDOR_MANAGER, vendor_id=vendor.id))
         world.staff[Role.VENDOR_MANAGER.value] = "vendor.lead"
         for purpose, languages in (("keys", ["en"]), ("escape", []), ("scripts", ["zh", "bn"]), ("viewer", [])):
-            labeler = create_labeler(session, vendor, purpose, actor_id=admin.id, languages=languages, name=purpose)
+            labeler = create_labeler(session, SYSTEM, vendor.id, purpose, languages=languages, name=purpose)
             users.append(session.get_one(User, labeler.user_id))
             world.labelers[purpose] = purpose
         for user in users:
@@ -144,7 +146,7 @@ def seed(db_url: str, *, keyboard_items: int = 60) -> BrowserWorld:
                 overlap=1,
                 vendors=[vendor.name],
             )
-            world.projects[purpose] = create_project(session, spec, admin.id).id
+            world.projects[purpose] = create_project(session, SYSTEM, spec).id
     rows = {
         "keyboard": [
             {"external_id": f"k{i:03d}", "text": f"Keyboard item number {i}: you are useless", "language": "en"}
