@@ -1,0 +1,1 @@
+"""Test support shared with the benchmarks: generators and published baselines (never product code)."""
