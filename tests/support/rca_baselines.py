@@ -109,6 +109,8 @@ def _density_clusters(d: np.ndarray, max_normal: float = 0.2) -> list[np.ndarray
     reaching to the neighbouring local minima; clusters whose mean |d| is below `max_normal` are normal."""
     if len(d) == 0:
         return []
+    if np.ptp(d) < 1e-9:  # every abnormal leaf moved alike: one cluster (the histogram needs a range)
+        return [np.arange(len(d))] if abs(float(d[0])) >= max_normal else []
     edges = np.histogram_bin_edges(d, "auto").tolist()
     edges = [edges[0] - 0.1 * i for i in range(5, 0, -1)] + edges + [edges[-1] + 0.1 * i for i in range(1, 6)]
     hist, edges_arr = np.histogram(d, bins=np.array(edges), density=True)

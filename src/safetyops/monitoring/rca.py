@@ -294,7 +294,7 @@ class _Lattice:
         self.cuboids: list[tuple[int, ...]] = [
             c for layer in range(1, min(max_layer, len(sizes)) + 1) for c in itertools.combinations(dims, layer)
         ]
-        self.keys: list[IntArray] = []
+        self.keys: list[npt.NDArray[np.integer[Any]]] = []
         self.widths: list[int] = []
         for cuboid in self.cuboids:
             key = np.zeros(len(codes), dtype=np.int64)
@@ -302,7 +302,8 @@ class _Lattice:
             for d in cuboid:
                 key = key * sizes[d] + codes[:, d]
                 width *= sizes[d]
-            self.keys.append(key)
+            # int32 halves the memory of 41 cuboids × 1,000,000 leaves (bincount widens it on the fly)
+            self.keys.append(key.astype(np.int32) if width < 2**31 else key)
             self.widths.append(width)
 
     def decode(self, c: int, index: int) -> tuple[int, ...]:
@@ -420,12 +421,9 @@ def _pursue(
                 break
             c = int(np.searchsorted(offsets, pos, side="right") - 1)
             index = int(pos - offsets[c])
-            members = lattice.member_mask(c, index)
-            # alike among ALL its leaves, explained ones included: an element whose other children were taken by
-            # causes of another size is not one cause (a4&c5 when e2 and e3 moved apart from a4&c5&e1)
-            every = members & (scores.w > 0)
-            if _children_alike(lattice.codes[every], lattice.sizes, lattice.cuboids[c], r[every], scores.w[every], st):
-                accepted = _Pick(c, index, float(flat[pos]), members & (w > 0))
+            mask = lattice.member_mask(c, index) & (w > 0)
+            if _children_alike(lattice.codes[mask], lattice.sizes, lattice.cuboids[c], r[mask], w[mask], st):
+                accepted = _Pick(c, index, float(flat[pos]), mask)
                 break
             blocked[c][index] = True
         if accepted is None:
@@ -541,8 +539,9 @@ def _explain_ratio(cube: Cube, b_real: FloatArray, b_pred: FloatArray, lattice: 
     picks, candidates = _pursue(lattice, scores, st)
     causes = [_ratio_cause(cube, lattice, p, split, delta, a_real, a_pred, b_real, b_pred) for p in picks]
     causes.sort(key=lambda c: -abs(c.share or 0.0))
-    # mix: where the denominator's composition moved (same pursuit on b, predicted b rescaled to the real total)
-    b_scaled = b_pred * (float(b_real.sum()) / float(b_pred.sum()))
+    # mix: where the denominator's composition moved: the same pursuit on b, its forecast scaled by the typical
+    # slice's growth (a volume-weighted median, so that one slice doubling does not make all others look smaller)
+    b_scaled = b_pred * _typical_growth(b_real, b_pred)
     sb, mb, usedb = deviation_scores(b_real, b_scaled)
     mix_picks, _ = _pursue(lattice, noise_model(sb, mb, usedb, st.floor), st)
     drivers = [_ratio_cause(cube, lattice, p, split, delta, a_real, a_pred, b_real, b_pred) for p in mix_picks]
@@ -559,6 +558,18 @@ def _explain_ratio(cube: Cube, b_real: FloatArray, b_pred: FloatArray, lattice: 
         noise={"sigma": scores.sigma, "power": scores.power, "candidates": float(candidates)},
         note=None if delta != 0 else "the ratio did not change: shares are undefined",
     )
+
+
+def _typical_growth(real: FloatArray, predict: FloatArray) -> float:
+    """The size-weighted median of real/predict over slices present in both (1 when there are none)."""
+    both = (real > 0) & (predict > 0)
+    if not both.any():
+        return 1.0
+    ratio = real[both] / predict[both]
+    weight = (real[both] + predict[both]) / 2.0
+    order = np.argsort(ratio, kind="stable")
+    cum = np.cumsum(weight[order])
+    return float(ratio[order][int(np.searchsorted(cum, cum[-1] / 2.0))])
 
 
 def _ratio_cause(
