@@ -195,6 +195,19 @@ def run_chart(chart: Chart, z: npt.ArrayLike) -> IntArray:
     return out
 
 
+def run_charts(chart: Chart, z: npt.ArrayLike) -> IntArray:
+    """The chart's codes over many series at once: row r of `z` is one series (time along the columns). A row
+    may be padded on the left with zeros: every chart starts at rest and a 0 leaves it there."""
+    rows = np.asarray(z, dtype=np.float64)
+    if rows.ndim != 2 or not np.isfinite(rows).all():
+        raise invalid("z", "must be a finite 2-D array (series × time)")
+    state = chart.start(rows.shape[0])
+    out = np.zeros(rows.shape, dtype=np.int64)
+    for t in range(rows.shape[1]):
+        out[:, t] = chart.step(state, rows[:, t])
+    return out
+
+
 def simulate_run_lengths(
     chart: Chart, shift: float = 0.0, runs: int = 20_000, seed: int = 0, max_steps: int = 1_000_000
 ) -> IntArray:
@@ -294,7 +307,7 @@ def _solve_for_arl(arl: Callable[[float], float], target: float, low: float, hig
     require(math.isfinite(target) and target > 1, field, f"target ARL must be > 1, got {target}")
 
     def gap(x: float) -> float:
-        return math.log(arl(x)) - math.log(target)
+        return math.log(max(arl(x), 1.0)) - math.log(target)
 
     if gap(low) > 0 or gap(high) < 0:
         raise invalid(field, f"no limit in [{low}, {high}] gives an in-control ARL of {target}")
@@ -304,13 +317,13 @@ def _solve_for_arl(arl: Callable[[float], float], target: float, low: float, hig
 @lru_cache(maxsize=256)
 def cusum_h_for_arl(arl0: float, k: float = 0.5) -> float:
     """The decision interval h whose two-sided in-control ARL is `arl0`."""
-    return _solve_for_arl(lambda h: cusum_arl(k, h, 0.0, True, 100), arl0, 0.05, 40.0, "arl0")
+    return _solve_for_arl(lambda h: cusum_arl(k, h, 0.0, True, 60), arl0, 0.25, 15.0, "arl0")
 
 
 @lru_cache(maxsize=256)
 def ewma_limit_for_arl(arl0: float, lam: float = 0.2) -> float:
     """The limit multiplier L whose in-control ARL is `arl0`."""
-    return _solve_for_arl(lambda lim: ewma_arl(lam, lim, 0.0, 101), arl0, 0.5, 8.0, "arl0")
+    return _solve_for_arl(lambda lim: ewma_arl(lam, lim, 0.0, 61), arl0, 0.5, 8.0, "arl0")
 
 
 def shewhart_limit_for_arl(arl0: float) -> float:
