@@ -22,9 +22,11 @@ AHT = Metric("handling_time", Kind.DURATION, Bad.BOTH, min_n=20)
 LABELER: anomaly.Slice = (("labeler", "L1"),)
 
 
-def _series(metric: Metric, values: list[tuple[float, float]], first: date = MONDAY, **kw: object) -> Series:
+def _series(
+    metric: Metric, values: list[tuple[float, float]], first: date = MONDAY, active_from: date | None = None
+) -> Series:
     days = tuple(Day(first + timedelta(days=i), v, n) for i, (v, n) in enumerate(values))
-    return Series(metric, LABELER, days, **kw)  # type: ignore[arg-type]
+    return Series(metric, LABELER, days, active_from)
 
 
 # ---------------------------------------------------------------- multiple testing
