@@ -26,9 +26,10 @@ import numpy as np
 import numpy.typing as npt
 
 from safetyops.monitoring.checks import invalid, require
+from safetyops.monitoring.robust import mad_sigma as _mad
+from safetyops.monitoring.robust import median as _median
 
 FloatArray = npt.NDArray[np.float64]
-MAD_SIGMA = 1.4826  # σ of a normal distribution per unit of median absolute deviation
 MEDIAN_VAR = math.pi / 2  # variance of a sample median, in units of σ²/n (normal data)
 
 
@@ -45,17 +46,6 @@ class Level:
     group_days: int
     predictive: float
     dof: int
-
-
-def _median(x: FloatArray) -> float:
-    """np.median without its overhead (this runs some 20 times per fitted day): sort, take the middle."""
-    v = np.sort(x)
-    n = len(v)
-    return float(0.5 * (v[(n - 1) // 2] + v[n // 2]))
-
-
-def _mad(x: FloatArray) -> float:
-    return MAD_SIGMA * _median(np.abs(x - _median(x))) if len(x) else 0.0
 
 
 def clean_sd(x: FloatArray) -> tuple[float, int]:

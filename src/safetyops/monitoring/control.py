@@ -30,6 +30,7 @@ import numpy.typing as npt
 from scipy import optimize, stats
 
 from safetyops.monitoring.checks import invalid, require, require_finite
+from safetyops.monitoring.robust import mad_sigma
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -341,8 +342,7 @@ def robust_sigma(x: npt.ArrayLike) -> float:
     arr = as_series(x, "x")
     if len(arr) < 3:
         return 0.0
-    d = np.diff(arr)
-    return float(1.4826 * np.median(np.abs(d - np.median(d))) / math.sqrt(2.0))
+    return mad_sigma(np.diff(arr)) / math.sqrt(2.0)
 
 
 def pelt_mean_changes(

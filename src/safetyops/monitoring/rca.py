@@ -43,6 +43,7 @@ import numpy.typing as npt
 from scipy import stats
 
 from safetyops.monitoring.checks import invalid, require
+from safetyops.monitoring.robust import mad_sigma as _mad
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -275,10 +276,6 @@ def noise_model(s: FloatArray, m: FloatArray, used: BoolArray, floor: float) -> 
         var = np.ones_like(var)  # noise-free leaves, no floor: every informative leaf counts the same
     w[idx] = 1.0 / var
     return LeafScores(s, m, w, sigma, power)
-
-
-def _mad(x: FloatArray) -> float:
-    return float(1.4826 * np.median(np.abs(x - np.median(x)))) if len(x) else 0.0
 
 
 # ---------------------------------------------------------------- the lattice of elements
