@@ -160,3 +160,38 @@ def big_dims(leaves: int) -> tuple[int, ...]:
             break
         dims[i] += 1
     return tuple(dims)
+
+
+OPS_DIMS = {"vendor": 4, "site": 6, "policy": 8, "market": 5, "language": 4}  # 3,840 leaves
+
+
+def generate_ops(rng: np.random.Generator, kind: str = "ops_ratio", causes: tuple[int, int] = (1, 3)) -> Generated:
+    """A labeling-operations cube (ours, not the papers'): vendor × site × policy × market × language, a day's
+    labels per leaf ~ Poisson(λ), λ log-normal around 200 (many small leaves), the forecast is λ itself.
+    `ops_count`: labels done; a cause cuts its leaves' volume by r ~ U(0.2, 0.6).
+    `ops_ratio`: gold accuracy = correct / gold, gold ~ Poisson(λ/10), the leaf's accuracy p ~ Beta(18, 2) and its
+    forecast λp/10 over λ/10; a cause lowers its leaves' accuracy by r ~ U(0.1, 0.3) of p (binomial noise only)."""
+    names = tuple(OPS_DIMS)
+    dims = tuple(OPS_DIMS.values())
+    codes = _leaves(dims)
+    n = len(codes)
+    labels = tuple(tuple(f"{name[0].upper()}{i + 1}" for i in range(s)) for name, s in zip(names, dims, strict=True))
+    lam = np.exp(rng.normal(np.log(200.0), 1.0, n))
+    k = int(rng.integers(causes[0], causes[1] + 1))
+    chosen = _draw_causes(rng, codes, dims, lam > 0, k, 3)
+    factor = np.ones(n)
+    for _, _, mask in chosen:
+        lo, hi = (0.2, 0.6) if kind == "ops_count" else (0.1, 0.3)
+        factor[mask] = 1.0 - rng.uniform(lo, hi)
+    if kind == "ops_count":
+        cube = Cube(names, labels, codes, rng.poisson(lam * factor).astype(float), lam)
+    else:
+        p = rng.beta(18.0, 2.0, n)
+        gold_pred = lam / 10.0
+        gold = rng.poisson(gold_pred).astype(float)
+        correct = rng.binomial(gold.astype(np.int64), p * factor).astype(float)
+        cube = Cube(names, labels, codes, correct, gold_pred * p, gold, gold_pred)
+    truth = frozenset(
+        frozenset((names[d], labels[d][v]) for d, v in zip(ds, vals, strict=True)) for ds, vals, _ in chosen
+    )
+    return Generated(cube, truth, kind, 0.0, tuple(len(ds) for ds, _, _ in chosen))

@@ -16,19 +16,23 @@ thresholds with statistics:
    cube's own leaves (robust scale per size decile, a line through the log-log points); τ (default 1 %) is the
    smallest relative change that counts.
 2. Greedy pursuit with a stopping test: every element of every cuboid of 1..`max_layer` dimensions gets the
-   weighted-least-squares z-score of a common shift of its leaves, z = Σws/√Σw, from one `bincount` per cuboid.
-   The largest |z| is taken if it passes a Bonferroni bound over all candidate elements (α = 0.001) and if its
-   children, split along every other dimension, moved alike (a weighted one-way ANOVA F-test within the element,
-   and the spread between children below a fifth of the element's own shift): a parent whose change sits in a few
-   children fails and is dropped, so the children win on the next pass (the succinctness that Squeeze and HotSpot
-   buy with a tuned penalty). An accepted element's leaves are explained: they and its descendants leave the
-   search. The pursuit stops when no element passes.
+   weighted-least-squares z-score of a common shift of its leaves, z = Σws/√Σw (z² is the squared deviation the
+   shift explains), from one `bincount` per cuboid. Candidates are taken in the order of z², and one is accepted
+   when (a) its t-like z (z over √ of its leaves' own spread, when that exceeds the noise model's) passes a
+   Bonferroni bound over all candidate elements (α = 0.001), and (b) its children, split along every other
+   dimension, moved alike: a weighted one-way ANOVA F-test within the element, and the energy of the spread
+   between children under a tenth of the element's own (a child about 30 % off its siblings). A parent whose
+   change sits in a few children fails and is dropped, so the children come next (the succinctness that Squeeze
+   and HotSpot buy with a tuned penalty). A parent and its child with the same unexplained leaves tie; the child,
+   with fewer leaves in all, goes first. An accepted element's leaves are explained: they and its descendants
+   leave the search. The pursuit stops when no element passes.
 
 For a ratio KPI R = ΣA/ΣB the change is split exactly (a Kitagawa/Oaxaca–Blinder shift-share):
 R_real − R_pred = Σᵢ w̃ᵢ(ρᵢ − ρ̂ᵢ) [rate] + Σᵢ (w̃ᵢ − ŵᵢ)(ρ̂ᵢ − R_pred) [mix], with ρ the leaf ratio and w the leaf's
 share of the denominator (real ~, predicted ^); each root cause reports the two sums over its leaves. The
-elements whose denominator share moved (found by the same pursuit on the denominator, rescaled to the same total)
-are reported as mix drivers with their mix effect: "vendor V3 got more of the hard policy", not "V3 got worse".
+elements whose denominator share moved (found by the same pursuit on the denominator, its forecast scaled by the
+typical slice's growth) are reported as mix drivers with their mix effect: "vendor V3 got more of the hard
+policy", not "V3 got worse".
 """
 
 from __future__ import annotations
@@ -209,7 +213,7 @@ class Settings:
     max_layer: int = 3  # elements of 1..3 dimensions (the issue's and the papers' root causes)
     alpha: float = 0.001  # family-wise error of the stopping test over all candidate elements (Bonferroni)
     uniform_alpha: float = 0.001  # significance of the children-moved-alike (ANOVA) test
-    uniform_spread: float = 0.2  # ... and the spread between children that matters, as a share of the shift
+    uniform_spread: float = 0.1  # ... and the spread between children that matters, as a share of the shift energy
     floor: float = 0.01  # τ: smallest relative leaf change that counts, whatever the noise model says
     max_causes: int = 20
     max_rejections: int = 200  # parents dropped per pass before the pursuit gives up on that pass
@@ -384,7 +388,7 @@ def _pursue(
     picks: list[_Pick] = []
     candidates = 0
     while len(picks) < st.max_causes:
-        zs, sizes_w = [], []
+        raw_parts, t_parts, sizes_w = [], [], []
         informative = (w > 0).astype(np.float64)
         for c in range(len(lattice.cuboids)):
             ws = lattice.sums(c, w)
@@ -393,14 +397,14 @@ def _pursue(
             n = lattice.sums(c, informative)
             z = np.zeros_like(ws)
             np.divide(num, np.sqrt(ws), out=z, where=ws > 0)
+            z[blocked[c]] = 0.0
             # the leaves' own spread, when it exceeds the noise model's, widens the test (a t-like z): a few
             # heavy-tailed leaves must not pass for a shift of the whole element
             spread = np.ones_like(ws)
-            many = n >= 5
-            spread[many] = (sq[many] - num[many] ** 2 / ws[many]) / (n[many] - 1)
-            z /= np.sqrt(np.maximum(spread, 1.0))
-            z[blocked[c]] = 0.0
-            zs.append(z)
+            some = n >= 3
+            spread[some] = (sq[some] - num[some] ** 2 / ws[some]) / (n[some] - 1)
+            raw_parts.append(z)
+            t_parts.append(z / np.sqrt(np.maximum(spread, 1.0)))
             sizes_w.append(ws)
         if not picks:
             candidates = int(sum(int((ws > 0).sum()) for ws in sizes_w))
@@ -409,18 +413,22 @@ def _pursue(
         if candidates == 0:
             break
         z_crit = float(stats.norm.isf(st.alpha / (2.0 * candidates)))
-        flat = np.concatenate(zs)
+        raw, tested = np.concatenate(raw_parts), np.concatenate(t_parts)
         offsets = np.cumsum([0, *lattice.widths])
-        order = np.lexsort((tiebreak, -np.round(np.abs(flat), 9)))
+        # candidates in the order of the squared deviation they explain (raw z² = W·δ²); each must also pass the
+        # t-like test. Ordering by the t-like z would let fragments of a few leaves jump ahead of their whole.
+        order = np.lexsort((tiebreak, -np.round(np.abs(raw), 9)))
         accepted = None
         for tries, pos in enumerate(order):
-            if abs(flat[pos]) < z_crit or tries >= st.max_rejections:
+            if abs(raw[pos]) < z_crit or tries >= st.max_rejections:
                 break
+            if abs(tested[pos]) < z_crit:
+                continue
             c = int(np.searchsorted(offsets, pos, side="right") - 1)
             index = int(pos - offsets[c])
             mask = lattice.member_mask(c, index) & (w > 0)
             if _children_alike(lattice.codes[mask], lattice.sizes, lattice.cuboids[c], r[mask], w[mask], st):
-                accepted = _Pick(c, index, float(flat[pos]), mask)
+                accepted = _Pick(c, index, float(tested[pos]), mask)
                 break
             blocked[c][index] = True
         if accepted is None:
