@@ -7,6 +7,8 @@ paper each follows). Settings: 5 dimensions of 10 × 12 × 10 × 6 × 3 = 21,600
 dimensions, relative forecast noise 0, 0.1, 0.2 and 0.3; kinds fundamental, derived (a ratio a/b) and derived_mix
 (a ratio plus a slice whose volume, not rate, moved). `riskloc_S` is RiskLoc's own S recipe for reference
 (10 × 12 × 10 × 8 × 5, causes of 1–5 dimensions, noise ~ U(0, 0.25)), where ours searches 1–3 dimensions only.
+`ops_count` and `ops_ratio` are labeling-operations cubes of ours (vendor × site × policy × market × language,
+3,840 leaves, Poisson volumes and binomial gold: see `generate_ops`).
 """
 
 from __future__ import annotations
@@ -80,6 +82,8 @@ def accuracy(cases: int, seed: int, noises: list[float]) -> dict[str, Any]:
         for _ in range(cases)
     ]
     results["riskloc_S"] = {"all": _run(s_gens), "cases": cases}
+    for kind in ("ops_count", "ops_ratio"):
+        results[kind] = {"all": _run([rca_cubes.generate_ops(rng, kind) for _ in range(cases)]), "cases": cases}
     return results
 
 
