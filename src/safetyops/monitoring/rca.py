@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
+from scipy import special  # not scipy.stats: its import alone costs `rca explain` most of a second
 
 from safetyops.monitoring.checks import invalid, require
 from safetyops.monitoring.robust import mad_sigma as _mad
@@ -372,7 +372,7 @@ def _children_alike(
         if within <= 0 or n <= k:
             return False  # noise-free leaves that differ: certainly not alike
         f_stat = (between / (k - 1)) / (within / (n - k))
-        if float(stats.f.sf(f_stat, k - 1, n - k)) < st.uniform_alpha:
+        if float(special.fdtrc(k - 1, n - k, f_stat)) < st.uniform_alpha:
             return False
     return True
 
@@ -412,7 +412,7 @@ def _pursue(
             tiebreak = np.concatenate([lattice.sums(c, scores.w) for c in range(len(lattice.cuboids))])
         if candidates == 0:
             break
-        z_crit = float(stats.norm.isf(st.alpha / (2.0 * candidates)))
+        z_crit = float(-special.ndtri(st.alpha / (2.0 * candidates)))
         raw, tested = np.concatenate(raw_parts), np.concatenate(t_parts)
         offsets = np.cumsum([0, *lattice.widths])
         # candidates in the order of the squared deviation they explain (raw z² = W·δ²); each must also pass the
