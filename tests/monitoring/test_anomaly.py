@@ -122,8 +122,10 @@ def test_day_hours() -> None:
     assert anomaly.day_hours(date(2026, 3, 9), "America/New_York") == 24.0
     # the reporting zone moves from Dhaka (UTC+6) to UTC on this day: it lasts 30 hours
     assert anomaly.day_hours(date(2026, 5, 1), "UTC", previous_zone="Asia/Dhaka") == 30.0
-    with pytest.raises(MonitoringInputError, match="Mars/Base"):
+    with pytest.raises(MonitoringInputError, match=r"zone.*Mars/Base"):
         anomaly.day_hours(date(2026, 5, 1), "Mars/Base")
+    with pytest.raises(MonitoringInputError, match=r"previous_zone.*Asia/Nowhere"):
+        anomaly.day_hours(date(2026, 5, 1), "UTC", previous_zone="Asia/Nowhere")
 
 
 def test_a_long_day_is_not_an_anomaly() -> None:

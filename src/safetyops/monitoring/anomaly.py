@@ -194,15 +194,19 @@ class Detection:
 def day_hours(day: date, zone: str, previous_zone: str | None = None) -> float:
     """Hours in the local `day`: from its midnight in `previous_zone` (the zone in force before a change, if the
     reporting zone changed on this day) to the next midnight in `zone`. 24, or 23/25 on DST days."""
-    try:
-        after = ZoneInfo(zone)
-        before = ZoneInfo(previous_zone) if previous_zone else after
-    except (ZoneInfoNotFoundError, ValueError):
-        raise invalid("zone", f"unknown time zone {previous_zone if previous_zone else zone!r}") from None
+    after = _zone(zone, "zone")
+    before = _zone(previous_zone, "previous_zone") if previous_zone else after
     start = datetime.combine(day, time(0), before).astimezone(UTC)
     end = datetime.combine(day + timedelta(days=1), time(0), after).astimezone(UTC)
     # in UTC: aware datetimes of one zone subtract as wall-clock times, which would hide the DST hour
     return (end - start).total_seconds() / 3600.0
+
+
+def _zone(name: str, field: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise invalid(field, f"unknown time zone {name!r}") from None
 
 
 def check_series(series: Series) -> None:
