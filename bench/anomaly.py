@@ -22,9 +22,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for tests.support
 
-from tests.support import daily_series as sim  # noqa: E402
+from tests.support import daily_series as sim
 
-from safetyops.monitoring import anomaly  # noqa: E402
+from safetyops.monitoring import anomaly
 
 MONDAY = date(2026, 1, 5)
 KINDS = [

@@ -29,10 +29,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for tests.support
 
-from tests.support import rca_baselines, rca_cubes  # noqa: E402
+from tests.support import rca_baselines, rca_cubes
 
-from safetyops.monitoring import cube as cubes  # noqa: E402
-from safetyops.monitoring import rca  # noqa: E402
+from safetyops.monitoring import cube as cubes
+from safetyops.monitoring import rca
 
 Method = Callable[[rca.Cube], list[rca.Element]]
 METHODS: dict[str, Method] = {
