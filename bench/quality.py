@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from safetyops.auth.principal import SYSTEM
 from safetyops.quality.aggregation import dawid_skene
 from safetyops.quality.agreement import krippendorff_alpha
 
@@ -104,9 +105,9 @@ def build_report_project(
     start = datetime(2026, 11, 1, tzinfo=UTC)
     stamp = [(start + timedelta(days=d)).strftime("%Y-%m-%d %H:%M:%S.%f") for d in range(28)]
     with Session(engine, expire_on_commit=False) as session, session.begin():
-        vendors = [create_vendor(session, f"Bench BPO {v}", None) for v in range(5)]
+        vendors = [create_vendor(session, SYSTEM, f"Bench BPO {v}") for v in range(5)]
         spec = ProjectSpec(name="bench-report", taxonomy=DEMO_TAXONOMY, overlap=per_item, gold_rate=gold_share)
-        project = create_project(session, spec, None)
+        project = create_project(session, SYSTEM, spec)
         pid = project.id
     now = stamp[0]
     with engine.begin() as conn:
@@ -160,17 +161,16 @@ def time_report(path: str, project_id: int, repeat: int) -> dict[str, Any]:
     from safetyops.quality.frame import question_info
     from safetyops.quality.loading import load_labels
     from safetyops.quality.report import project_report
-    from safetyops.quality.service import CLI_PRINCIPAL
 
     engine = make_engine(f"sqlite:///{path}", pool_size=1)
     with Session(engine) as session:
         project = session.get_one(Project, project_id)
         q = question_info(project.taxonomy, "abuse")
         load_seconds, frame = _timed(lambda: load_labels(session, project, q), repeat)
-        report_seconds, rep = _timed(lambda: project_report(session, CLI_PRINCIPAL, project_id), repeat)
+        report_seconds, rep = _timed(lambda: project_report(session, SYSTEM, project_id), repeat)
         period_seconds, period = _timed(
             lambda: project_report(
-                session, CLI_PRINCIPAL, project_id, date_from=date(2026, 11, 1), date_to=date(2026, 11, 14)
+                session, SYSTEM, project_id, date_from=date(2026, 11, 1), date_to=date(2026, 11, 14)
             ),
             repeat,
         )

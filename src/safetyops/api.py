@@ -5,11 +5,12 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
@@ -31,6 +32,15 @@ from safetyops.work.fastpath import LabelerFastPath
 from safetyops.workforce.api import router as workforce_router
 
 API_PREFIX = "/api/v1"
+
+
+class HealthOut(BaseModel):
+    """The server answers (no token needed)."""
+
+    status: Literal["ok"]
+    version: str
+
+
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
@@ -78,9 +88,9 @@ def create_app(
     if fast_path:
         app.fast_path = LabelerFastPath(app.state.engine, API_PREFIX)
 
-    @app.get(f"{API_PREFIX}/health", tags=["meta"], openapi_extra=NO_TOKEN)
-    def health() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
+    @app.get(f"{API_PREFIX}/health", tags=["meta"], response_model=HealthOut, openapi_extra=NO_TOKEN)
+    def health() -> HealthOut:
+        return HealthOut(status="ok", version=__version__)
 
     _document_bearer_security(app)
     return app

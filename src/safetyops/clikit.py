@@ -8,7 +8,6 @@ command bodies, never at the top of a cli module.
 
 from __future__ import annotations
 
-import enum
 import importlib
 import math
 import shlex
@@ -43,14 +42,6 @@ def project_option(*, required: bool = True) -> Any:
 
 
 PROJECT = project_option()
-
-
-class DataFormat(enum.StrEnum):
-    """File formats of item imports and exports."""
-
-    jsonl = "jsonl"
-    csv = "csv"
-    parquet = "parquet"
 
 
 # --- the one printer -------------------------------------------------------------------------------------------

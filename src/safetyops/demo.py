@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
-from safetyops.auth.models import Role
+from safetyops.auth.enums import Role
+from safetyops.auth.principal import SYSTEM
 from safetyops.auth.service import create_token, create_user
 from safetyops.data import convabuse_rows
 from safetyops.db.base import utcnow
@@ -17,7 +18,8 @@ from safetyops.guidelines import service as guidelines
 from safetyops.projects.models import Batch, Item, Project
 from safetyops.projects.schemas import DataCredit, ProjectSpec
 from safetyops.projects.service import create_project
-from safetyops.work.models import Assignment, AssignmentStatus, Label
+from safetyops.work.enums import AssignmentStatus
+from safetyops.work.models import Assignment, Label
 from safetyops.workforce.service import create_labeler, create_site, create_vendor
 
 DEMO_PROJECT = "ConvAbuse demo"
@@ -151,20 +153,21 @@ def load_demo(engine: Engine, overlap: int = 3) -> dict[str, Any]:
     demo_items = read_convabuse()
     annotators = sorted({a for it in demo_items for a in it.labels}, key=lambda a: int(a.removeprefix("Annotator")))
     with Session(engine, expire_on_commit=False) as session, session.begin():
-        admin = create_user(session, "admin", Role.ADMIN, password=DEMO_PASSWORD, actor_id=None)
-        ops = create_user(session, "ops", Role.OPS_MANAGER, password=DEMO_PASSWORD, actor_id=admin.id)
-        vendor = create_vendor(session, "Demo BPO", admin.id, ["EU"])
-        site = create_site(session, vendor, "Edinburgh", admin.id, country="GB", timezone="Europe/London")
-        create_user(session, "vendor.lead", Role.VENDOR_MANAGER, password=DEMO_PASSWORD, vendor_id=vendor.id)
-        create_user(session, "qa", Role.QA_REVIEWER, password=DEMO_PASSWORD, actor_id=admin.id)
-        create_user(session, "policy", Role.POLICY_EXPERT, password=DEMO_PASSWORD, actor_id=admin.id)
-        create_user(session, "requester", Role.REQUESTER, password=DEMO_PASSWORD, actor_id=admin.id)
+        # The demo is loaded from the command line, so the system creates it (auth.principal.SYSTEM).
+        create_user(session, SYSTEM, "admin", Role.ADMIN, password=DEMO_PASSWORD)
+        ops = create_user(session, SYSTEM, "ops", Role.OPS_MANAGER, password=DEMO_PASSWORD)
+        vendor = create_vendor(session, SYSTEM, "Demo BPO", ["EU"])
+        site = create_site(session, SYSTEM, vendor.id, "Edinburgh", country="GB", timezone="Europe/London")
+        create_user(session, SYSTEM, "vendor.lead", Role.VENDOR_MANAGER, password=DEMO_PASSWORD, vendor_id=vendor.id)
+        create_user(session, SYSTEM, "qa", Role.QA_REVIEWER, password=DEMO_PASSWORD)
+        create_user(session, SYSTEM, "policy", Role.POLICY_EXPERT, password=DEMO_PASSWORD)
+        create_user(session, SYSTEM, "requester", Role.REQUESTER, password=DEMO_PASSWORD)
         labelers = {
             name: create_labeler(
                 session,
-                vendor,
+                SYSTEM,
+                vendor.id,
                 name.lower(),
-                actor_id=admin.id,
                 password=DEMO_PASSWORD,
                 name=name,
                 languages=["en"],
@@ -186,8 +189,8 @@ def load_demo(engine: Engine, overlap: int = 3) -> dict[str, Any]:
             reporting_tz="Europe/London",
             data_credit=DATA_CREDIT,
         )
-        project = create_project(session, spec, ops.id)
-        version = guidelines.create_version(session, project, "1.0", DEMO_GUIDELINE, actor_id=ops.id)
+        project = create_project(session, SYSTEM, spec)
+        version = guidelines.create_version(session, SYSTEM, project.id, "1.0", DEMO_GUIDELINE)
         version.published_at = utcnow()
         counts = _insert_items_and_labels(session, project, demo_items, labelers, overlap)
         ops_token, _ = create_token(session, ops, "demo")
@@ -197,10 +200,10 @@ def load_demo(engine: Engine, overlap: int = 3) -> dict[str, Any]:
 
 def _aggregate(engine: Engine, project_id: int) -> dict[str, Any]:
     """Dawid–Skene final labels for the historical annotations; unsure items go to expert review."""
-    from safetyops.quality.service import CLI_PRINCIPAL, run_aggregation
+    from safetyops.quality.service import run_aggregation
 
     with Session(engine) as session, session.begin():
-        run = run_aggregation(session, CLI_PRINCIPAL, project_id, method="ds", threshold=0.6)
+        run = run_aggregation(session, SYSTEM, project_id, method="ds", threshold=0.6)
     return {"aggregation": run}
 
 

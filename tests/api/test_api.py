@@ -11,7 +11,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from safetyops.api import create_app
-from safetyops.auth.models import Role
+from safetyops.auth.enums import Role
+from safetyops.auth.principal import SYSTEM
 from safetyops.auth.service import create_token, create_user
 from safetyops.demo import DEMO_TAXONOMY
 from safetyops.work import service as work_service
@@ -40,7 +41,9 @@ def labeler_client(engine: Engine, request: pytest.FixtureRequest) -> Iterator[T
 
 def staff_token(engine: Engine, role: Role = Role.OPS_MANAGER, vendor_id: int | None = None) -> str:
     with Session(engine) as session, session.begin():
-        user = create_user(session, f"u-{uuid.uuid4().hex[:8]}", role, password="long-enough-pw", vendor_id=vendor_id)
+        user = create_user(
+            session, SYSTEM, f"u-{uuid.uuid4().hex[:8]}", role, password="long-enough-pw", vendor_id=vendor_id
+        )
         return create_token(session, user, "test")[0]
 
 
@@ -63,7 +66,7 @@ def test_no_token_is_a_json_401(labeler_client: TestClient) -> None:
 
 def test_login_and_token_revocation(client: TestClient, engine: Engine) -> None:
     with Session(engine) as session, session.begin():
-        create_user(session, "maria", Role.OPS_MANAGER, password="correct horse")
+        create_user(session, SYSTEM, "maria", Role.OPS_MANAGER, password="correct horse")
     assert client.post(f"{API}/auth/login", json={"username": "maria", "password": "nope-nope"}).status_code == 401
     token = client.post(f"{API}/auth/login", json={"username": "maria", "password": "correct horse"}).json()["token"]
     me = client.get(f"{API}/me", headers=bearer(token)).json()

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from safetyops.auth.models import Role
+from safetyops.auth.enums import Role
 from tests.api.test_api import API, bearer, client, staff_token  # noqa: F401 - fixture
 from tests.world import make_world
 

@@ -13,12 +13,14 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from safetyops.api import create_app
-from safetyops.auth.models import Role
+from safetyops.auth.enums import Role
+from safetyops.auth.principal import SYSTEM
 from safetyops.auth.service import create_token, create_user
 from safetyops.cli import app
 from safetyops.errors import Conflict, InvalidInput, NotFound
 from safetyops.guidelines import service
-from safetyops.guidelines.models import ExampleStatus, NoticeReceipt
+from safetyops.guidelines.enums import ExampleStatus
+from safetyops.guidelines.models import NoticeReceipt
 from safetyops.projects.models import Item, Project
 from safetyops.projects.service import add_member
 from tests.workforce.training_world import training_world
@@ -38,22 +40,22 @@ def test_versions_are_append_only_and_publishing_sets_the_version(engine: Engine
     pid = world.project_id
     with Session(engine) as session, session.begin():
         p = project_of(session, pid)
-        service.create_version(session, p, "1.0", V1, actor_id=None)
+        service.create_version(session, SYSTEM, pid, "1.0", V1)
         with pytest.raises(Conflict, match="not newer"):
-            service.create_version(session, p, "1.0", "again", actor_id=None)
+            service.create_version(session, SYSTEM, pid, "1.0", "again")
         with pytest.raises(InvalidInput) as caught:
-            service.create_version(session, p, "v1.2", "x", actor_id=None)
+            service.create_version(session, SYSTEM, pid, "v1.2", "x")
         assert caught.value.problems[0].field == "version"
-        service.create_version(session, p, "1.1", V11, what_changed="Sarcasm rule added.", actor_id=None)
+        service.create_version(session, SYSTEM, pid, "1.1", V11, what_changed="Sarcasm rule added.")
         with pytest.raises(Conflict, match="not newer"):
-            service.create_version(session, p, "0.9", "x", actor_id=None)
-        result = service.publish_version(session, p, "1.1", actor_id=None)
+            service.create_version(session, SYSTEM, pid, "0.9", "x")
+        result = service.publish_version(session, SYSTEM, pid, "1.1")
         assert p.guideline_version == "1.1" and not result.major_bump and result.recipients == 2
         with pytest.raises(Conflict, match="older than the published"):
-            service.publish_version(session, p, "1.0", actor_id=None)
+            service.publish_version(session, SYSTEM, pid, "1.0")
         with pytest.raises(Conflict, match="already published"):
-            service.publish_version(session, p, "1.1", actor_id=None)
-        assert [v.version for v in service.list_versions(session, pid)] == ["1.0", "1.1"]
+            service.publish_version(session, SYSTEM, pid, "1.1")
+        assert [v.version for v in service.list_versions(session, SYSTEM, pid)] == ["1.0", "1.1"]
         with pytest.raises(NotFound):
             service.get_version(session, pid, "3.0")
 
@@ -62,33 +64,30 @@ def test_examples_diff_and_proposals(engine: Engine) -> None:
     world = training_world(engine)
     pid = world.project_id
     with Session(engine) as session, session.begin():
-        p = project_of(session, pid)
         item_id = session.scalar(select(Item.id).where(Item.project_id == pid).limit(1))
-        service.create_version(session, p, "1.0", V1, actor_id=None)
-        service.add_example(session, p, "1.0", "not_allowed", "you are an idiot", "insult: -1", actor_id=None)
-        service.add_example(
-            session, p, "1.0", "borderline", "nice work, genius", "sarcasm", actor_id=None, item_id=item_id
-        )
+        service.create_version(session, SYSTEM, pid, "1.0", V1)
+        service.add_example(session, SYSTEM, pid, "1.0", "not_allowed", "you are an idiot", "insult: -1")
+        service.add_example(session, SYSTEM, pid, "1.0", "borderline", "nice work, genius", "sarcasm", item_id=item_id)
         with pytest.raises(InvalidInput) as caught:
-            service.add_example(session, p, "1.0", "fine", "", "", actor_id=None)
+            service.add_example(session, SYSTEM, pid, "1.0", "fine", "", "")
         assert {pr.field for pr in caught.value.problems} == {"kind", "text", "rationale"}
         with pytest.raises(InvalidInput, match="unknown item"):
-            service.add_example(session, p, "1.0", "allowed", "x", "y", actor_id=None, item_id=10**9)
-        service.publish_version(session, p, "1.0", actor_id=None)
+            service.add_example(session, SYSTEM, pid, "1.0", "allowed", "x", "y", item_id=10**9)
+        service.publish_version(session, SYSTEM, pid, "1.0")
         with pytest.raises(Conflict, match="frozen"):
-            service.add_example(session, p, "1.0", "allowed", "hello", "greeting", actor_id=None)
+            service.add_example(session, SYSTEM, pid, "1.0", "allowed", "hello", "greeting")
         # the quality engineer's entry point: a proposal on the published version
         proposal = service.propose_example(session, pid, "1.0", "have a nice day", "allowed", "polite", "calibration:7")
         assert proposal.status == ExampleStatus.PROPOSED.value and proposal.source == "calibration:7"
-        v2 = service.create_version(session, p, "2.0", V2, what_changed="Insults are now -2.", actor_id=None)
+        v2 = service.create_version(session, SYSTEM, pid, "2.0", V2, what_changed="Insults are now -2.")
         assert len(service.examples_of(session, v2)) == 2  # accepted ones carried, the proposal not
         with pytest.raises(Conflict, match="name a draft"):
-            service.accept_example(session, p, proposal.id, into_version=None, actor_id=None)
-        service.accept_example(session, p, proposal.id, into_version="2.0", actor_id=None)
+            service.accept_example(session, SYSTEM, pid, proposal.id, into_version=None)
+        service.accept_example(session, SYSTEM, pid, proposal.id, into_version="2.0")
         old = next(e for e in service.examples_of(session, v2) if e.text == "you are an idiot")
         session.delete(old)  # a draft's example can be dropped before publishing
         session.flush()
-        d = service.diff_versions(session, pid, "1.0", "2.0")
+        d = service.diff_versions(session, SYSTEM, pid, "1.0", "2.0")
     assert d.unified.startswith("--- guideline 1.0\n+++ guideline 2.0\n")
     assert "-Label insults as -1.\n" in d.unified and "+Label insults as -2.\n" in d.unified
     assert [e["text"] for e in d.examples_added] == ["have a nice day"]
@@ -100,11 +99,10 @@ def test_publishing_sends_notices_with_read_state(engine: Engine) -> None:
     pid = world.project_id
     a, b, _ = world.labeler_ids
     with Session(engine) as session, session.begin():
-        p = project_of(session, pid)
-        service.create_version(session, p, "1.1", V11, what_changed="Sarcasm rule added.", actor_id=None)
-        first = service.publish_version(session, p, "1.1", actor_id=None)
-        service.create_version(session, p, "2.0", V2, actor_id=None)
-        second = service.publish_version(session, p, "2.0", actor_id=None)
+        service.create_version(session, SYSTEM, pid, "1.1", V11, what_changed="Sarcasm rule added.")
+        first = service.publish_version(session, SYSTEM, pid, "1.1")
+        service.create_version(session, SYSTEM, pid, "2.0", V2)
+        second = service.publish_version(session, SYSTEM, pid, "2.0")
     assert first.recipients == 3 and second.major_bump
     with Session(engine) as session, session.begin():
         mine = service.my_notices(session, a)
@@ -134,9 +132,9 @@ def client(engine: Engine) -> Iterator[TestClient]:
 
 def token(engine: Engine, role: Role, member_of: int | None = None) -> dict[str, str]:
     with Session(engine) as session, session.begin():
-        user = create_user(session, f"u-{uuid.uuid4().hex[:8]}", role)
+        user = create_user(session, SYSTEM, f"u-{uuid.uuid4().hex[:8]}", role)
         if member_of is not None:
-            add_member(session, project_of(session, member_of), user.id, None)
+            add_member(session, SYSTEM, project_of(session, member_of).id, user.id)
         return {"Authorization": f"Bearer {create_token(session, user, 't')[0]}"}
 
 

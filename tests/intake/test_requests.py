@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from safetyops.api import create_app
-from safetyops.auth.models import AuditEntry, Role, User
+from safetyops.auth.enums import Role
+from safetyops.auth.models import AuditEntry, User
+from safetyops.auth.principal import SYSTEM
 from safetyops.auth.service import clear_auth_cache, create_token, create_user
 from safetyops.cli import app as cli_app
 from safetyops.intake.models import LabelingRequest, RequestDecision
@@ -41,7 +43,7 @@ class Team:
 
 
 def _user(session: Session, role: Role, name: str | None = None) -> tuple[User, dict[str, str]]:
-    user = create_user(session, name or f"u-{uuid.uuid4().hex[:8]}", role)
+    user = create_user(session, SYSTEM, name or f"u-{uuid.uuid4().hex[:8]}", role)
     return user, {"Authorization": f"Bearer {create_token(session, user, 'test')[0]}"}
 
 

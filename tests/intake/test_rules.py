@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from safetyops.intake import rules
-from safetyops.intake.rules import Commitment, LabelerFacts, RequestFacts, VendorFacts, Verdict, World
+from safetyops.intake.enums import Verdict
+from safetyops.intake.rules import Commitment, LabelerFacts, RequestFacts, VendorFacts, World
 
 START = date(2027, 1, 4)  # a Monday
 END = date(2027, 1, 15)  # the Friday after next: 10 working days

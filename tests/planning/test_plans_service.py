@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from safetyops.auth.principal import SYSTEM
 from safetyops.intake import service as intake
-from safetyops.intake.schemas import DecisionIn, Outcome, RequestSpec
+from safetyops.intake.enums import Outcome
+from safetyops.intake.schemas import DecisionIn, RequestSpec
 from safetyops.planning import service
 from safetyops.projects.models import Item
 from safetyops.work.models import Label
@@ -37,8 +39,8 @@ def spec(**kw: object) -> RequestSpec:
 
 def accept(session: Session, s: RequestSpec) -> int:
     cfg = intake.load_rules()
-    req = intake.file_request(session, s, None, cfg)
-    intake.decide(session, req, DecisionIn(outcome=Outcome.ACCEPT, note="ok"), None, cfg)
+    req = intake.file_request(session, SYSTEM, s, cfg)
+    intake.decide(session, SYSTEM, req.id, DecisionIn(outcome=Outcome.ACCEPT, note="ok"), cfg)
     assert req.project_id is not None
     return req.project_id
 

@@ -14,7 +14,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from safetyops.api import create_app
-from safetyops.auth.models import Role
+from safetyops.auth.enums import Role
+from safetyops.auth.principal import SYSTEM
 from safetyops.auth.service import create_token, create_user
 from safetyops.demo import DATA_CREDIT, DEMO_PROJECT, DEMO_TAXONOMY
 from safetyops.errors import InvalidInput
@@ -39,7 +40,7 @@ def client(engine: Engine) -> Iterator[TestClient]:
 
 def ops_headers(engine: Engine) -> dict[str, str]:
     with Session(engine) as session, session.begin():
-        user = create_user(session, f"ops-{uuid.uuid4().hex[:8]}", Role.OPS_MANAGER, password="long-enough-pw")
+        user = create_user(session, SYSTEM, f"ops-{uuid.uuid4().hex[:8]}", Role.OPS_MANAGER, password="long-enough-pw")
         return {"Authorization": f"Bearer {create_token(session, user, 'test')[0]}"}
 
 

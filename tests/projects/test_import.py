@@ -111,7 +111,7 @@ def item_fields(row: dict[str, Any]) -> dict[str, Any]:
 def test_each_format_round_trips_through_export(engine: Engine, tmp_path: Path, fmt: str) -> None:
     project_id = make_project(engine)
     path = WRITERS[fmt](tmp_path / f"items.{fmt}", ROWS)
-    result = import_items(engine, project_id, path, actor_id=None)
+    result = import_items(engine, project_id, path)
     assert (result.rows_read, result.rows_added, result.rows_existing) == (3, 3, 0)
     assert result.file_format == fmt and len(result.sha256) == 64
 

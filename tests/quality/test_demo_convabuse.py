@@ -15,6 +15,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 import safetyops.auth.service as auth_service
+from safetyops.auth.principal import SYSTEM as OPS
 from safetyops.demo import ABUSE_LEVELS, load_demo, read_convabuse
 from safetyops.projects.models import Project
 from safetyops.quality import agreement as ag
@@ -23,7 +24,6 @@ from safetyops.quality.frame import question_info
 from safetyops.quality.loading import load_labels
 from safetyops.quality.models import FinalLabel
 from safetyops.quality.report import project_report
-from safetyops.quality.service import CLI_PRINCIPAL as OPS
 
 LEVELS = [v for v, *_ in ABUSE_LEVELS]  # least → most severe, as the taxonomy lists them
 

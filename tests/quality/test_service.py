@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
-from safetyops.auth.models import AuditEntry, Role, User
-from safetyops.auth.principal import Principal
+from safetyops.auth.enums import Role
+from safetyops.auth.models import AuditEntry, User
+from safetyops.auth.principal import SYSTEM, Principal
 from safetyops.auth.service import create_token, create_user, principal_for_user
 from safetyops.demo import DEMO_TAXONOMY
 from safetyops.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -77,12 +78,12 @@ def build_world(engine: Engine) -> QWorld:
     users: dict[str, int] = {}
     tokens: dict[str, str] = {}
     with Session(engine, expire_on_commit=False) as session, session.begin():
-        va = create_vendor(session, f"Vendor A {tag}", None)
-        vb = create_vendor(session, f"Vendor B {tag}", None)
-        site_a = create_site(session, va, "Dhaka", None)
+        va = create_vendor(session, SYSTEM, f"Vendor A {tag}")
+        vb = create_vendor(session, SYSTEM, f"Vendor B {tag}")
+        site_a = create_site(session, SYSTEM, va.id, "Dhaka")
         labelers = {}
         for name, vendor, site in (("a1", va, site_a.id), ("a2", va, None), ("b1", vb, None), ("b2", vb, None)):
-            lab = create_labeler(session, vendor, f"{name}-{tag}", actor_id=None, name=name, site_id=site)
+            lab = create_labeler(session, SYSTEM, vendor.id, f"{name}-{tag}", name=name, site_id=site)
             labelers[name] = lab.id
             users[name] = lab.user_id or 0
         for name, role, vendor in (
@@ -94,7 +95,7 @@ def build_world(engine: Engine) -> QWorld:
             ("lead_b", Role.VENDOR_MANAGER, vb.id),
             ("requester", Role.REQUESTER, None),
         ):
-            users[name] = create_user(session, f"{name}-{tag}", role, vendor_id=vendor).id
+            users[name] = create_user(session, SYSTEM, f"{name}-{tag}", role, vendor_id=vendor).id
         for name, uid in users.items():
             tokens[name] = create_token(session, session.get_one(User, uid), "t")[0]
         spec = ProjectSpec(
@@ -104,7 +105,7 @@ def build_world(engine: Engine) -> QWorld:
             vendors=[va.name, vb.name],
             reporting_tz="America/New_York",
         )
-        project = create_project(session, spec, None)
+        project = create_project(session, SYSTEM, spec)
         project.qa_rate = 0.5
         from safetyops.projects.models import ProjectMember
 
@@ -425,9 +426,8 @@ def test_calibration_session_blind_answers_key_results_and_outcome(world: QWorld
         # the project has no guideline version rows here, so the proposal stays on the outcome, with the reason
         assert outcome["guideline_example_ref"] is not None or outcome["kept_in_calibration_because"]
         from safetyops.guidelines.service import create_version
-        from safetyops.projects.models import Project
 
-        create_version(s, s.get_one(Project, world.project_id), "1.1", "draft text", actor_id=None)
+        create_version(s, SYSTEM, world.project_id, "1.1", "draft text")
         handed = calibration.add_note(
             s,
             expert,

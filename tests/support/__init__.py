@@ -1,1 +1,2 @@
-"""Helpers for the tests and the benchmarks: fresh databases, small worlds, the load generator."""
+"""Helpers for the tests and the benchmarks: fresh databases, small worlds, the load generator, generators and
+published baselines (never product code)."""

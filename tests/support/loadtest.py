@@ -26,6 +26,7 @@ import orjson
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from safetyops.auth.principal import SYSTEM
 from safetyops.auth.service import create_token
 from safetyops.db.engine import refresh_statistics
 from safetyops.demo import DEMO_TAXONOMY
@@ -169,9 +170,9 @@ def setup_world(
 ) -> World:
     """A vendor with `labelers` labelers (each with a token) and a project of `items` open items."""
     with Session(engine, expire_on_commit=False) as session, session.begin():
-        vendor = create_vendor(session, f"Load BPO {uuid.uuid4().hex[:6]}", None)
+        vendor = create_vendor(session, SYSTEM, f"Load BPO {uuid.uuid4().hex[:6]}")
         labeler_rows = [
-            create_labeler(session, vendor, f"lab-{vendor.id}-{i}", actor_id=None, languages=["en"], markets=["GB"])
+            create_labeler(session, SYSTEM, vendor.id, f"lab-{vendor.id}-{i}", languages=["en"], markets=["GB"])
             for i in range(labelers)
         ]
         from safetyops.auth.models import User
@@ -186,7 +187,7 @@ def setup_world(
             vendors=[vendor.name],
             data_credit=data_credit,
         )
-        project = create_project(session, spec, None)
+        project = create_project(session, SYSTEM, spec)
     bulk_items(engine, project.id, items, overlap)
     return World(project.id, tokens, [lab.id for lab in labeler_rows])
 

@@ -12,7 +12,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from safetyops.api import create_app
-from safetyops.auth.models import Role
+from safetyops.auth.enums import Role
+from safetyops.auth.principal import SYSTEM
 from safetyops.auth.service import create_token, create_user
 from safetyops.demo import DATA_CREDIT, DEMO_PROJECT
 from safetyops.web import i18n
@@ -46,7 +47,7 @@ def signed_in_labeler(client: TestClient, engine: Engine, **kw: object) -> Queue
 
 def staff_cookie(client: TestClient, engine: Engine, role: Role = Role.OPS_MANAGER) -> None:
     with Session(engine) as session, session.begin():
-        user = create_user(session, f"u-{uuid.uuid4().hex[:8]}", role, password="long-enough-pw")
+        user = create_user(session, SYSTEM, f"u-{uuid.uuid4().hex[:8]}", role, password="long-enough-pw")
         client.cookies.set("safetyops_token", create_token(session, user, "test")[0])
 
 
@@ -64,7 +65,7 @@ def answer_form(html: str, **answers: object) -> dict[str, object]:
 
 def test_sign_in_sets_the_cookie_and_a_wrong_password_does_not(client: TestClient, engine: Engine) -> None:
     with Session(engine) as session, session.begin():
-        create_user(session, "maria", Role.OPS_MANAGER, password="correct horse")
+        create_user(session, SYSTEM, "maria", Role.OPS_MANAGER, password="correct horse")
     page = client.get("/login")
     assert page.status_code == 200 and 'name="password"' in page.text
     csrf = hidden(page.text, "csrf_token")
@@ -91,7 +92,7 @@ def test_sign_in_sets_the_cookie_and_a_wrong_password_does_not(client: TestClien
 
 def test_cookies_are_secure_over_https(engine: Engine) -> None:
     with Session(engine) as session, session.begin():
-        create_user(session, "ana", Role.ADMIN, password="correct horse")
+        create_user(session, SYSTEM, "ana", Role.ADMIN, password="correct horse")
     with TestClient(create_app(engine), base_url="https://testserver") as client:
         page = client.get("/login")
         assert "Secure" in page.headers["set-cookie"]  # the CSRF cookie

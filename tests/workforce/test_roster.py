@@ -12,7 +12,9 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from safetyops.api import create_app
-from safetyops.auth.models import Role, User
+from safetyops.auth.enums import Role
+from safetyops.auth.models import User
+from safetyops.auth.principal import SYSTEM
 from safetyops.auth.service import create_token, create_user
 from safetyops.errors import InvalidInput
 from safetyops.workforce import service
@@ -24,15 +26,15 @@ HEADER = "username,name,status,languages,markets,skills,certifications,start_dat
 
 def vendor_with_site(engine: Engine, name: str = "Acme") -> int:
     with Session(engine) as session, session.begin():
-        vendor = service.create_vendor(session, f"{name} {uuid.uuid4().hex[:6]}", None)
-        service.create_site(session, vendor, "Dhaka", None, "BD", "Asia/Dhaka")
+        vendor = service.create_vendor(session, SYSTEM, f"{name} {uuid.uuid4().hex[:6]}")
+        service.create_site(session, SYSTEM, vendor.id, "Dhaka", "BD", "Asia/Dhaka")
         return int(vendor.id)
 
 
 def run_import(engine: Engine, vendor_id: int, text: str, dry_run: bool = False) -> service.RosterResult:
     with Session(engine) as session, session.begin():
         vendor = session.get_one(Vendor, vendor_id)
-        return service.import_roster(session, vendor, text.encode(), "roster.csv", actor_id=None, dry_run=dry_run)
+        return service.import_roster(session, SYSTEM, vendor.id, text.encode(), "roster.csv", dry_run=dry_run)
 
 
 def labelers_of(engine: Engine, vendor_id: int) -> dict[str, Labeler]:
@@ -106,7 +108,7 @@ def test_every_bad_row_kind_is_located_and_nothing_is_stored(engine: Engine) -> 
     assert problems_of(engine, vid, "name,colour\nx,y\n")[0][0] == 1
     assert problems_of(engine, vid, "")[0][2].startswith("the file is empty")
     with pytest.raises(InvalidInput) as caught, Session(engine) as session:
-        service.import_roster(session, session.get_one(Vendor, vid), b"username\n\xff\xfe\n", "r.csv", actor_id=None)
+        service.import_roster(session, SYSTEM, vid, b"username\n\xff\xfe\n", "r.csv")
     assert caught.value.problems[0].line == 2
 
 
@@ -130,7 +132,7 @@ def client(engine: Engine) -> Iterator[TestClient]:
 
 def token_for(engine: Engine, role: Role, vendor_id: int | None = None) -> dict[str, str]:
     with Session(engine) as session, session.begin():
-        user = create_user(session, f"u-{uuid.uuid4().hex[:8]}", role, vendor_id=vendor_id)
+        user = create_user(session, SYSTEM, f"u-{uuid.uuid4().hex[:8]}", role, vendor_id=vendor_id)
         return {"Authorization": f"Bearer {create_token(session, user, 't')[0]}"}
 
 

@@ -9,14 +9,15 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from safetyops.auth.principal import Principal
+from safetyops.auth.principal import SYSTEM, Principal
 from safetyops.auth.service import authenticate, clear_auth_cache
 from safetyops.errors import Conflict, Forbidden, InvalidInput
 from safetyops.guidelines import service as guidelines
 from safetyops.projects.models import Project
 from safetyops.work import service as work
 from safetyops.workforce import training_service as training
-from safetyops.workforce.models import CertificationGrant, Labeler, ModuleStatus, QuizAttempt
+from safetyops.workforce.enums import ModuleStatus
+from safetyops.workforce.models import CertificationGrant, Labeler, QuizAttempt
 from tests.workforce.training_world import MONDAY, TrainingWorld, training_world
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -25,7 +26,7 @@ T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 def plan(world: TrainingWorld, **kw: object) -> None:
     spec = training.PlanSpec.model_validate({"project_start": MONDAY.isoformat(), "quiz_size": 5, **kw})
     with Session(world.engine) as session, session.begin():
-        training.set_plan(session, session.get_one(Project, world.project_id), spec, None)
+        training.set_plan(session, SYSTEM, world.project_id, spec)
 
 
 def start(world: TrainingWorld, who: int = 0, now: datetime = T0, seed: int = 1) -> training.QuizView:
@@ -158,13 +159,13 @@ def test_certification_gates_the_queue_and_a_major_bump_expires_it(engine: Engin
     # a minor version keeps the certification; a major version expires it
     with Session(engine) as session, session.begin():
         project = session.get_one(Project, pid)
-        guidelines.create_version(session, project, "1.1", "# v1.1", actor_id=None)
-        assert guidelines.publish_version(session, project, "1.1", actor_id=None).certifications_expired == 0
+        guidelines.create_version(session, SYSTEM, pid, "1.1", "# v1.1")
+        assert guidelines.publish_version(session, SYSTEM, pid, "1.1").certifications_expired == 0
     assert work.next_task(engine, principal(), pid) is not None
     with Session(engine) as session, session.begin():
         project = session.get_one(Project, pid)
-        guidelines.create_version(session, project, "2.0", "# v2", actor_id=None)
-        result = guidelines.publish_version(session, project, "2.0", actor_id=None)
+        guidelines.create_version(session, SYSTEM, pid, "2.0", "# v2")
+        result = guidelines.publish_version(session, SYSTEM, pid, "2.0")
         assert result.major_bump and result.certifications_expired == 1
         assert project.required_certifications == [f"project:{pid}:v2"]
     with pytest.raises(Forbidden, match=f"project:{pid}:v2"):

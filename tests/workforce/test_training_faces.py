@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from safetyops.api import create_app
-from safetyops.auth.models import Role
+from safetyops.auth.enums import Role
+from safetyops.auth.principal import SYSTEM
 from safetyops.auth.service import clear_auth_cache, create_token, create_user
 from safetyops.cli import app
 from safetyops.workforce import service
@@ -31,7 +32,7 @@ def client(engine: Engine) -> Iterator[TestClient]:
 
 def token(engine: Engine, role: Role, vendor_id: int | None = None) -> dict[str, str]:
     with Session(engine) as session, session.begin():
-        user = create_user(session, f"u-{uuid.uuid4().hex[:8]}", role, vendor_id=vendor_id)
+        user = create_user(session, SYSTEM, f"u-{uuid.uuid4().hex[:8]}", role, vendor_id=vendor_id)
         return {"Authorization": f"Bearer {create_token(session, user, 't')[0]}"}
 
 
@@ -41,7 +42,7 @@ def test_training_over_http(client: TestClient, engine: Engine) -> None:
     vendor = world.queue.principals[0].vendor_id
     ops, manager = token(engine, Role.OPS_MANAGER), token(engine, Role.VENDOR_MANAGER, vendor)
     with Session(engine) as session, session.begin():
-        other = service.create_vendor(session, f"Other {uuid.uuid4().hex[:6]}", None)
+        other = service.create_vendor(session, SYSTEM, f"Other {uuid.uuid4().hex[:6]}")
         other_id = other.id
     stranger = token(engine, Role.VENDOR_MANAGER, other_id)
     lab = {"Authorization": f"Bearer {world.queue.tokens[0]}"}
@@ -130,7 +131,7 @@ def test_training_and_roster_cli(engine: Engine, tmp_path: Path) -> None:
     assert out.exit_code == 2 and "modules.0" in out.output
 
     with Session(engine) as session, session.begin():
-        vendor = service.create_vendor(session, "CSV BPO", None)
+        vendor = service.create_vendor(session, SYSTEM, "CSV BPO")
         vid = vendor.id
     roster = tmp_path / "roster.csv"
     roster.write_text("username,languages,markets,status\nkim,en,GB,training\nlee,en,XX1,training\n")

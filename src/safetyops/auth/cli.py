@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from safetyops.auth.enums import Role
+from safetyops.auth.principal import SYSTEM
 from safetyops.clikit import JSON, say, show, typer_app
 
 users_app = typer_app()
@@ -28,7 +29,9 @@ def create_user(
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     with session_scope() as session:
         vendor_id = get_vendor(session, vendor).id if vendor else None
-        user = service.create_user(session, username, role, password=password, vendor_id=vendor_id, display_name=name)
+        user = service.create_user(
+            session, SYSTEM, username, role, password=password, vendor_id=vendor_id, display_name=name
+        )
         say(f"created user {user.username} (id {user.id}, {user.role})")
 
 
@@ -56,7 +59,7 @@ def create_token(username: str, name: str = typer.Option("cli", help="what the t
 
     with session_scope() as session:
         user = service.get_user(session, username)
-        raw, token = service.create_token(session, user, name)
+        raw, token = service.issue_token(session, SYSTEM, user.id, name)
     say(f"token id {token.id} for {username} (shown once):")
     print(raw)
 
@@ -68,5 +71,5 @@ def revoke_token(token_id: int) -> None:
     from safetyops.db.engine import session_scope
 
     with session_scope() as session:
-        service.revoke_token(session, token_id, None)
+        service.revoke_token(session, SYSTEM, token_id)
     say(f"token {token_id} revoked")

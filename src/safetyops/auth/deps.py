@@ -67,3 +67,9 @@ NO_TOKEN: dict[str, Any] = {"security": []}
 EngineDep = Annotated[Engine, Depends(get_db_engine)]
 SessionDep = Annotated[Session, Depends(get_session)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def file_download(description: str, *media_types: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI: a route that answers with a file (declare it with `response_class=Response` or a subclass)."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {200: {"description": description, "content": dict.fromkeys(media_types, binary)}}

@@ -1,4 +1,4 @@
-"""The vocabulary of accounts: roles (ARCHITECTURE.md §1). Imported by models, schemas, policies and the CLI."""
+"""The auth area's vocabulary: the roles. Stored as these strings (users.role); `system` is held by no user."""
 
 from __future__ import annotations
 
@@ -13,3 +13,8 @@ class Role(enum.StrEnum):
     POLICY_EXPERT = "policy_expert"
     LABELER = "labeler"
     ADMIN = "admin"
+    # The command line's (and background work's) own role: see auth.principal.SYSTEM. No user row holds it.
+    SYSTEM = "system"
+
+
+USER_ROLES: tuple[Role, ...] = tuple(r for r in Role if r is not Role.SYSTEM)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from safetyops.auth.models import Role
+from safetyops.auth.enums import Role
 
 
 class LoginIn(BaseModel):
@@ -29,6 +29,13 @@ class UserIn(BaseModel):
     vendor_id: int | None = None
     display_name: str = ""
 
+    @field_validator("role")
+    @classmethod
+    def _a_user_role(cls, role: Role) -> Role:
+        if role is Role.SYSTEM:
+            raise ValueError("'system' is the command line's role; no user holds it")
+        return role
+
 
 class UserOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -42,7 +49,7 @@ class UserOut(BaseModel):
 
 
 class MeOut(BaseModel):
-    user_id: int
+    user_id: int | None = Field(description="null only for the system principal, which never signs in")
     username: str
     role: str
     vendor_id: int | None

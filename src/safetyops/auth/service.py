@@ -13,8 +13,11 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from safetyops.auth import policies
 from safetyops.auth.audit import record
-from safetyops.auth.models import ApiToken, Role, User
+from safetyops.auth.enums import Role
+from safetyops.auth.models import ApiToken, AuditEntry, User
+from safetyops.auth.policies import UserPolicy
 from safetyops.auth.principal import Principal
 from safetyops.cache import ExpiringCache
 from safetyops.config import get_settings
@@ -47,14 +50,36 @@ def hash_token(raw: str) -> str:
 
 def create_user(
     session: Session,
+    principal: Principal,
     username: str,
     role: Role,
     *,
     password: str | None = None,
     vendor_id: int | None = None,
     display_name: str = "",
-    actor_id: int | None = None,
 ) -> User:
+    """A new user account (ops managers and admins; only an admin makes another admin)."""
+    if role is Role.SYSTEM:
+        raise InvalidInput("'system' is the command line's role; no user holds it", [Problem("", field="role")])
+    policies.USER_MANAGERS.require(principal)
+    if not UserPolicy.can_create(principal, role):
+        raise policies.deny("only an admin creates admins")
+    return insert_user(
+        session, username, role, password=password, vendor_id=vendor_id, display_name=display_name, actor=principal
+    )
+
+
+def insert_user(
+    session: Session,
+    username: str,
+    role: Role,
+    *,
+    password: str | None,
+    vendor_id: int | None,
+    display_name: str,
+    actor: Principal,
+) -> User:
+    """Building block: the account row (create_user and workforce.create_labeler check who may first)."""
     if role is Role.VENDOR_MANAGER and vendor_id is None:
         raise InvalidInput("a vendor manager belongs to a vendor", [Problem("required", field="vendor_id")])
     if session.scalar(select(User.id).where(User.username == username)) is not None:
@@ -68,8 +93,13 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    record(session, actor_id, "user.create", "user", user.id, {"username": username, "role": role.value})
+    record(session, actor, "user.create", "user", user.id, {"username": username, "role": role.value})
     return user
+
+
+def list_users(session: Session, principal: Principal) -> list[User]:
+    policies.USER_MANAGERS.require(principal)
+    return list(session.scalars(select(User).order_by(User.id)))
 
 
 def get_user(session: Session, ref: int | str) -> User:
@@ -81,8 +111,11 @@ def get_user(session: Session, ref: int | str) -> User:
     return user
 
 
-def create_token(session: Session, user: User, name: str = "", *, actor_id: int | None = None) -> tuple[str, ApiToken]:
-    """A new API token; the raw value is returned once and never stored."""
+def create_token(
+    session: Session, user: User, name: str = "", *, actor: Principal | int | None = None
+) -> tuple[str, ApiToken]:
+    """Building block: a new API token for `user` (the actor: the user themself unless given); the raw value is
+    returned once and never stored."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(raw), prefix=raw[:10])
     session.add(token)
@@ -90,17 +123,39 @@ def create_token(session: Session, user: User, name: str = "", *, actor_id: int 
         session.flush()
     except IntegrityError as exc:  # pragma: no cover - a 256-bit collision
         raise Conflict("token collision; try again") from exc
-    record(session, actor_id or user.id, "token.create", "api_token", token.id, {"user_id": user.id})
+    record(session, user.id if actor is None else actor, "token.create", "api_token", token.id, {"user_id": user.id})
     return raw, token
 
 
-def revoke_token(session: Session, token_id: int, actor_id: int | None) -> None:
+def issue_token(session: Session, principal: Principal, user_id: int, name: str = "") -> tuple[str, ApiToken]:
+    """A new API token for a user: one's own, or anyone's for an admin (and the system)."""
+    if not UserPolicy.can_manage_tokens(principal, user_id):
+        policies.ADMINS.require(principal)  # a rule on the id alone: checked before anything is looked up
+    user = session.get(User, user_id)
+    if user is None:
+        raise policies.hidden("user", user_id)
+    return create_token(session, user, name, actor=principal)
+
+
+def revoke_token(session: Session, principal: Principal, token_id: int) -> None:
+    """Revoke a token: one's own, or anyone's for an admin (and the system); others get the hidden 404."""
     token = session.get(ApiToken, token_id)
-    if token is None:
-        raise NotFound(f"no token {token_id}")
+    if token is None or not UserPolicy.can_manage_tokens(principal, token.user_id):
+        raise policies.hidden("token", token_id)
     token.revoked_at = datetime.now(UTC)
-    record(session, actor_id, "token.revoke", "api_token", token_id)
+    record(session, principal, "token.revoke", "api_token", token_id)
     _cache.clear()
+
+
+def read_audit(
+    session: Session, principal: Principal, limit: int = 100, before_id: int | None = None
+) -> list[AuditEntry]:
+    """The newest audit entries (admins), before `before_id` when paging back."""
+    policies.ADMINS.require(principal)
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(min(limit, 1000))
+    if before_id is not None:
+        query = query.where(AuditEntry.id < before_id)
+    return list(session.scalars(query))
 
 
 # A real argon2 hash to verify against when the user does not exist, so that the answer takes as

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import typer
 
-from safetyops.clikit import JSON, PROJECT, DataFormat, counting_progress, project_id, say, show
+from safetyops.clikit import JSON, PROJECT, counting_progress, project_id, say, show
 from safetyops.errors import SafetyOpsError
+from safetyops.projects.enums import DataFormat
 
 
 def export_command(
     project: str = PROJECT,
-    file_format: DataFormat = typer.Option(DataFormat.jsonl, "--format", "-f", help="output format"),
+    file_format: DataFormat = typer.Option(DataFormat.JSONL, "--format", "-f", help="output format"),
     out: Path = typer.Option(..., "--out", "-o", dir_okay=False, help="file to write (replaced when done)"),
     as_json: bool = JSON,
 ) -> None:

@@ -32,14 +32,15 @@ from safetyops.db import raw
 from safetyops.db.engine import is_sqlite
 from safetyops.delivery.jsonl import jsonl_lines
 from safetyops.errors import InvalidInput, NotFound, Problem
+from safetyops.projects.enums import DataFormat
 from safetyops.projects.models import Item, Project
 from safetyops.work.models import Label
 
-EXPORT_FORMATS = ("jsonl", "csv", "parquet")
+EXPORT_FORMATS = tuple(f.value for f in DataFormat)
 CONTENT_TYPES = {
-    "jsonl": "application/x-ndjson",
-    "csv": "text/csv; charset=utf-8",
-    "parquet": "application/vnd.apache.parquet",
+    DataFormat.JSONL: "application/x-ndjson",
+    DataFormat.CSV: "text/csv; charset=utf-8",
+    DataFormat.PARQUET: "application/vnd.apache.parquet",
 }
 
 ITEM_COLUMNS = (

@@ -13,28 +13,25 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from safetyops.auth import policies
 from safetyops.auth.audit import record
-from safetyops.auth.models import Role
+from safetyops.auth.policies import ProjectPolicy, QualityPolicy, hidden, readable_project
 from safetyops.auth.principal import Principal
 from safetyops.delivery.modeleval import FALSE_LABELS, TRUE_LABELS, evaluate_policy, parse_predictions
 from safetyops.delivery.models import ModelPrediction, ModelRun
-from safetyops.errors import InvalidInput, NotFound, Problem
+from safetyops.errors import InvalidInput, Problem
 from safetyops.guidelines.taxonomy import Taxonomy
 from safetyops.projects.models import Item, Project
 from safetyops.quality.frame import question_info
 from safetyops.quality.loading import final_labels, latest_run
 from safetyops.quality.scope import actor_of
 
-MODEL_IMPORTERS = (Role.OPS_MANAGER, Role.ADMIN)
-
 
 def import_predictions(
     session: Session, principal: Principal, project_id: int, data: bytes, filename: str, name: str = ""
 ) -> dict[str, Any]:
     """Store a model's predictions, all or nothing: any problem (with file, line, field) stores nothing."""
-    policies.require_role(principal, *MODEL_IMPORTERS)
-    project = policies.readable_project(session, principal, project_id)
+    QualityPolicy.can_import_model.require(principal)
+    project = readable_project(session, principal, project_id)
     rows, problems = parse_predictions(data, filename)
     taxonomy = Taxonomy.model_validate(project.taxonomy)
     known_policies = {c.policy for q in taxonomy.questions for c in q.choices if c.policy}
@@ -102,8 +99,8 @@ def evaluate_model(
 ) -> dict[str, Any]:
     """Compare a model's predictions with the newest final human labels, per policy."""
     run = session.get(ModelRun, model_run_id)
-    if run is None or not policies.can_read_project(session, principal, run.project_id):
-        raise NotFound(f"no model run {model_run_id} for you")
+    if run is None or not ProjectPolicy.can_read(session, principal, run.project_id):
+        raise hidden("model run", model_run_id)
     project = session.get_one(Project, run.project_id)
     q = question_info(project.taxonomy, question)
     agg_run = latest_run(session, project.id, q.key)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from safetyops.auth.principal import SYSTEM
 from safetyops.clikit import JSON, PROJECT, ProjectFirst, print_json, project_option, read_file, say, show, typer_app
 from safetyops.errors import InvalidInput, Problem
 from safetyops.guidelines.enums import ExampleKind
@@ -70,10 +71,10 @@ def add_version(
         raise InvalidInput(f"cannot read {markdown}", [Problem(str(exc), file=str(markdown))]) from None
     with session_scope() as session:
         p = get_project(session, project)
-        row = service.create_version(session, p, version, text, what_changed=what_changed, actor_id=None)
+        row = service.create_version(session, SYSTEM, p.id, version, text, what_changed=what_changed)
         say(f"added guideline {row.version} to {p.name}")
         if publish:
-            _report_publish(service.publish_version(session, p, row.version, actor_id=None))
+            _report_publish(service.publish_version(session, SYSTEM, p.id, row.version))
 
 
 def _report_publish(result: PublishResult) -> None:
@@ -96,7 +97,7 @@ def publish(version: str, project: str = PROJECT) -> None:
     from safetyops.projects.service import get_project
 
     with session_scope() as session:
-        _report_publish(service.publish_version(session, get_project(session, project), version, actor_id=None))
+        _report_publish(service.publish_version(session, SYSTEM, get_project(session, project).id, version))
 
 
 @guidelines_app.command("list", cls=ProjectFirst)
@@ -120,7 +121,7 @@ def list_versions(project: str = PROJECT, as_json: bool = JSON) -> None:
                 "examples": len(service.examples_of(session, v)),
                 "what_changed": v.what_changed,
             }
-            for v in service.list_versions(session, p.id)
+            for v in service.list_versions(session, SYSTEM, p.id)
         ]
     if not as_json:  # people see the version in force marked, as before the column existed
         rows = [{**r, "version": f"{r['version']}{' *' if r['in_force'] else ''}"} for r in rows]
@@ -135,7 +136,7 @@ def diff(from_version: str, to_version: str, project: str = PROJECT) -> None:
     from safetyops.projects.service import get_project
 
     with session_scope() as session:
-        d = service.diff_versions(session, get_project(session, project).id, from_version, to_version)
+        d = service.diff_versions(session, SYSTEM, get_project(session, project).id, from_version, to_version)
     print(d.unified, end="")
     for label, rows in (("added", d.examples_added), ("removed", d.examples_removed)):
         for ex in rows:
@@ -161,5 +162,5 @@ def add_example(
 
     with session_scope() as session:
         p = get_project(session, project)
-        ex = service.add_example(session, p, version, kind, text, rationale, actor_id=None, item_id=item)
+        ex = service.add_example(session, SYSTEM, p.id, version, kind, text, rationale, item_id=item)
         say(f"added {ex.kind} example {ex.id} to guideline {version}")

@@ -8,7 +8,6 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safetyops.db.base import Base, BigId, utcnow
-from safetyops.guidelines.enums import ExampleKind as ExampleKind
 from safetyops.guidelines.enums import ExampleStatus
 
 

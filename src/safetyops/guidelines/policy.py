@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from safetyops.errors import InvalidInput, Problem
+from safetyops.guidelines.enums import QuestionType
 from safetyops.guidelines.taxonomy import Taxonomy
 
 DEFAULT_FILE = "default_taxonomy.yaml"
@@ -117,14 +118,14 @@ class PolicyTaxonomy(BaseModel):
                 "questions": [
                     {
                         "key": "policy",
-                        "type": "multi_choice" if multi_label else "single_choice",
+                        "type": QuestionType.MULTI_CHOICE if multi_label else QuestionType.SINGLE_CHOICE,
                         "prompt": "Which policies does this content break?",
                         "choices": choices,
                         "min_choices": 1,
                     },
                     {
                         "key": "rationale",
-                        "type": "free_text",
+                        "type": QuestionType.FREE_TEXT,
                         "prompt": "Why (optional)",
                         "required": False,
                         "max_length": 1000,

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from safetyops.guidelines.models import ExampleKind
+from safetyops.guidelines.enums import ExampleKind
 
 
 class VersionIn(BaseModel):

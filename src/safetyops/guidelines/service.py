@@ -15,15 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safetyops.auth.audit import record
+from safetyops.auth.policies import GuidelinePolicy, deny, hidden, readable_project
+from safetyops.auth.principal import Principal
 from safetyops.errors import Conflict, InvalidInput, NotFound, Problem
-from safetyops.guidelines.models import (
-    ExampleKind,
-    ExampleStatus,
-    GuidelineExample,
-    GuidelineNotice,
-    GuidelineVersion,
-    NoticeReceipt,
-)
+from safetyops.guidelines.enums import ExampleKind, ExampleStatus
+from safetyops.guidelines.models import GuidelineExample, GuidelineNotice, GuidelineVersion, NoticeReceipt
 from safetyops.projects.models import Item, Project
 from safetyops.workforce import training_service
 
@@ -52,7 +48,14 @@ def get_version(session: Session, project_id: int, version: str) -> GuidelineVer
     return row
 
 
-def list_versions(session: Session, project_id: int) -> list[GuidelineVersion]:
+def list_versions(session: Session, principal: Principal, project_id: int) -> list[GuidelineVersion]:
+    """A project's versions, oldest first, for anyone who may read the project."""
+    readable_project(session, principal, project_id)
+    return versions_of(session, project_id)
+
+
+def versions_of(session: Session, project_id: int) -> list[GuidelineVersion]:
+    """Building block: a project's versions, oldest first."""
     rows = session.scalars(select(GuidelineVersion).where(GuidelineVersion.project_id == project_id))
     return sorted(rows, key=lambda v: (v.major, v.minor))
 
@@ -66,23 +69,53 @@ def examples_of(
     return list(session.scalars(query))
 
 
+def editable_project(session: Session, principal: Principal, project_id: int) -> Project:
+    """The project, for a guideline editor (403 for anyone else, before the project is looked up)."""
+    GuidelinePolicy.can_edit.require(principal)
+    return readable_project(session, principal, project_id)
+
+
+@dataclass
+class VersionView:
+    """A version with its accepted examples, and the proposals this person may see."""
+
+    version: GuidelineVersion
+    examples: list[GuidelineExample]
+    proposed_examples: list[GuidelineExample]
+
+
+def read_version(session: Session, principal: Principal, project_id: int, version: str) -> VersionView:
+    """A version's text and examples; proposals only for editors and QA reviewers."""
+    readable_project(session, principal, project_id)
+    row = get_version(session, project_id, version)
+    examples = examples_of(session, row)
+    shown = GuidelinePolicy.sees_proposals(principal)
+    return VersionView(
+        row,
+        [e for e in examples if e.status == ExampleStatus.ACCEPTED.value],
+        [e for e in examples if e.status == ExampleStatus.PROPOSED.value and shown],
+    )
+
+
 def create_version(
     session: Session,
-    project: Project,
+    principal: Principal,
+    project_id: int,
     version: str,
     text: str,
     *,
     what_changed: str = "",
-    actor_id: int | None,
     carry_examples: bool = True,
 ) -> GuidelineVersion:
-    """A new draft version; it must be newer than every existing one. Accepted examples carry forward."""
+    """A new draft version (guideline editors); it must be newer than every existing one. Accepted examples
+    carry forward."""
+    project = editable_project(session, principal, project_id)
     major, minor = parse_version(version)
     if len(text) > MAX_TEXT:
         raise InvalidInput("guideline text too long", [Problem(f"the limit is {MAX_TEXT} characters", field="text")])
     if "\x00" in text:
         raise InvalidInput("guideline text has a NUL character", [Problem("remove it", field="text")])
-    existing = list_versions(session, project.id)
+    existing = versions_of(session, project.id)
     if existing and (major, minor) <= (existing[-1].major, existing[-1].minor):
         raise Conflict(f"version {version} is not newer than {existing[-1].version}; versions only go forward")
     row = GuidelineVersion(
@@ -92,7 +125,7 @@ def create_version(
         minor=minor,
         text=text,
         what_changed=what_changed,
-        created_by=actor_id,
+        created_by=principal.user_id,
     )
     session.add(row)
     session.flush()
@@ -110,7 +143,7 @@ def create_version(
                 )
             )
         session.flush()
-    record(session, actor_id, "guideline.create", "project", project.id, {"version": row.version})
+    record(session, principal, "guideline.create", "project", project.id, {"version": row.version})
     return row
 
 
@@ -124,18 +157,42 @@ def _check_item(session: Session, project_id: int, item_id: int | None) -> None:
 
 def add_example(
     session: Session,
+    principal: Principal,
+    project_id: int,
+    version: str,
+    kind: ExampleKind | str,
+    text: str,
+    rationale: str,
+    *,
+    item_id: int | None = None,
+    source: str = "",
+) -> GuidelineExample:
+    """Attach an example to a version: accepted from a guideline editor, proposed from a QA reviewer (for an
+    editor to accept)."""
+    if not GuidelinePolicy.can_add_example(principal):
+        raise deny("only policy experts, ops managers and QA reviewers add examples")
+    project = readable_project(session, principal, project_id)
+    status = ExampleStatus.ACCEPTED if GuidelinePolicy.can_edit(principal) else ExampleStatus.PROPOSED
+    return insert_example(
+        session, project, version, kind, text, rationale, actor=principal, item_id=item_id, source=source, status=status
+    )
+
+
+def insert_example(
+    session: Session,
     project: Project,
     version: str,
     kind: ExampleKind | str,
     text: str,
     rationale: str,
     *,
-    actor_id: int | None,
+    actor: Principal | int | None,
     item_id: int | None = None,
     source: str = "",
     status: ExampleStatus = ExampleStatus.ACCEPTED,
 ) -> GuidelineExample:
-    """Attach an example to a version. Accepted examples go on drafts only (a published version is frozen)."""
+    """Building block: attach an example to a version. Accepted examples go on drafts only (a published
+    version is frozen)."""
     row = get_version(session, project.id, version)
     problems = []
     try:
@@ -162,13 +219,13 @@ def add_example(
         item_id=item_id,
         source=source[:200],
         status=status.value,
-        created_by=actor_id,
+        created_by=actor.user_id if isinstance(actor, Principal) else actor,
     )
     session.add(example)
     session.flush()
     record(
         session,
-        actor_id,
+        actor,
         "guideline.example" if status is ExampleStatus.ACCEPTED else "guideline.propose_example",
         "guideline_example",
         example.id,
@@ -196,15 +253,15 @@ def propose_example(
     """
     project = session.get(Project, project_id)
     if project is None:
-        raise NotFound(f"no project {project_id}")
-    return add_example(
+        raise hidden("project", project_id)
+    return insert_example(
         session,
         project,
         version,
         kind,
         text,
         rationale,
-        actor_id=actor_id,
+        actor=actor_id,
         item_id=item_id,
         source=source,
         status=ExampleStatus.PROPOSED,
@@ -212,13 +269,15 @@ def propose_example(
 
 
 def accept_example(
-    session: Session, project: Project, example_id: int, *, into_version: str | None, actor_id: int | None
+    session: Session, principal: Principal, project_id: int, example_id: int, *, into_version: str | None
 ) -> GuidelineExample:
-    """Accept a proposal: in place when its version is a draft, else copied into the draft `into_version`."""
+    """Accept a proposal (guideline editors): in place when its version is a draft, else copied into the draft
+    `into_version`."""
+    project = editable_project(session, principal, project_id)
     example = session.get(GuidelineExample, example_id)
     version = session.get(GuidelineVersion, example.version_id) if example else None
     if example is None or version is None or version.project_id != project.id:
-        raise NotFound(f"no example {example_id} in project {project.id}")
+        raise hidden("example", example_id)
     if example.status != ExampleStatus.PROPOSED.value:
         raise Conflict(f"example {example_id} is already accepted")
     target = version if into_version is None else get_version(session, project.id, into_version)
@@ -235,11 +294,11 @@ def accept_example(
             rationale=example.rationale,
             item_id=example.item_id,
             source=example.source,
-            created_by=actor_id,
+            created_by=principal.user_id,
         )
         session.add(accepted)
     session.flush()
-    record(session, actor_id, "guideline.accept_example", "guideline_example", accepted.id, {"proposal": example_id})
+    record(session, principal, "guideline.accept_example", "guideline_example", accepted.id, {"proposal": example_id})
     return accepted
 
 
@@ -253,23 +312,24 @@ class PublishResult:
     certifications_expired: int
 
 
-def publish_version(session: Session, project: Project, version: str, *, actor_id: int | None) -> PublishResult:
-    """Make a version the one in force: Project.guideline_version, a notice to labelers, and on a major
-    bump the expiry of the old certification (labelers re-certify before production tasks)."""
+def publish_version(session: Session, principal: Principal, project_id: int, version: str) -> PublishResult:
+    """Make a version the one in force (guideline editors): Project.guideline_version, a notice to labelers,
+    and on a major bump the expiry of the old certification (labelers re-certify before production tasks)."""
+    project = editable_project(session, principal, project_id)
     row = get_version(session, project.id, version)
     if row.published_at is not None:
         raise Conflict(f"version {row.version} is already published")
-    published = [v for v in list_versions(session, project.id) if v.published_at is not None]
+    published = [v for v in versions_of(session, project.id) if v.published_at is not None]
     if published and (row.major, row.minor) <= (published[-1].major, published[-1].minor):
         raise Conflict(f"version {row.version} is older than the published {published[-1].version}")
     previous = project.guideline_version
     old_major = training_service.guideline_major(previous)
     row.published_at = datetime.now(UTC)
-    row.published_by = actor_id
+    row.published_by = principal.user_id
     project.guideline_version = row.version
     major_bump = row.major > old_major
     expired = (
-        training_service.expire_for_major_bump(session, project, old_major, row.major, actor_id) if major_bump else 0
+        training_service.expire_for_major_bump(session, project, old_major, row.major, principal) if major_bump else 0
     )
     title = f"Guideline {row.version} is in force" + (" — re-certification needed" if major_bump else "")
     body = row.what_changed or f"The guideline changed from {previous} to {row.version}."
@@ -281,7 +341,7 @@ def publish_version(session: Session, project: Project, version: str, *, actor_i
     session.flush()
     record(
         session,
-        actor_id,
+        principal,
         "guideline.publish",
         "project",
         project.id,
@@ -307,8 +367,11 @@ def _example_view(ex: GuidelineExample) -> dict[str, Any]:
     return {"id": ex.id, "kind": ex.kind, "text": ex.text, "rationale": ex.rationale, "item_id": ex.item_id}
 
 
-def diff_versions(session: Session, project_id: int, from_version: str, to_version: str) -> GuidelineDiff:
+def diff_versions(
+    session: Session, principal: Principal, project_id: int, from_version: str, to_version: str
+) -> GuidelineDiff:
     """A unified diff of the Markdown text and the accepted examples added and removed (by kind and text)."""
+    readable_project(session, principal, project_id)
     a = get_version(session, project_id, from_version)
     b = get_version(session, project_id, to_version)
     unified = "".join(
@@ -344,7 +407,22 @@ class NoticeView:
     read_at: datetime | None
 
 
+def notices_for(session: Session, principal: Principal, unread_only: bool = True) -> list[NoticeView]:
+    """The "what changed" notices sent to the caller (none for people who are not labelers)."""
+    if principal.labeler_id is None:
+        return []
+    return my_notices(session, principal.labeler_id, unread_only=unread_only)
+
+
+def read_notice(session: Session, principal: Principal, notice_id: int) -> None:
+    """Mark one of the caller's notices read (notices are sent to labelers)."""
+    if principal.labeler_id is None or not GuidelinePolicy.can_read_notices(principal):
+        raise deny("notices are sent to labelers")
+    mark_read(session, notice_id, principal.labeler_id)
+
+
 def my_notices(session: Session, labeler_id: int, unread_only: bool = True) -> list[NoticeView]:
+    """Building block: a labeler's notices, newest first."""
     query = (
         select(GuidelineNotice, NoticeReceipt.read_at, GuidelineVersion.version)
         .join(NoticeReceipt, NoticeReceipt.notice_id == GuidelineNotice.id)
@@ -363,7 +441,7 @@ def my_notices(session: Session, labeler_id: int, unread_only: bool = True) -> l
 def mark_read(session: Session, notice_id: int, labeler_id: int) -> None:
     receipt = session.get(NoticeReceipt, (notice_id, labeler_id))
     if receipt is None:
-        raise NotFound(f"no notice {notice_id} for you")
+        raise hidden("notice", notice_id)
     if receipt.read_at is None:
         receipt.read_at = datetime.now(UTC)
 

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import enum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from safetyops.errors import Problem
-
-
-class QuestionType(enum.StrEnum):
-    SINGLE_CHOICE = "single_choice"
-    MULTI_CHOICE = "multi_choice"
-    ORDINAL = "ordinal"
-    FREE_TEXT = "free_text"
+from safetyops.guidelines.enums import QuestionType
 
 
 class Choice(BaseModel):

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.text import Text
 
+from safetyops.auth.principal import SYSTEM
 from safetyops.clikit import JSON, console, parse_day, print_json, say, show, typer_app
 from safetyops.errors import NotFound, Problem
 from safetyops.intake.enums import Outcome
@@ -15,6 +16,7 @@ from safetyops.intake.enums import Outcome
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from safetyops.auth.principal import Principal
     from safetyops.intake.models import LabelingRequest
 
 requests_app = typer_app()
@@ -25,17 +27,19 @@ AS_USER = typer.Option(None, "--as", help="Username acting (recorded in the audi
 _STYLE = {"pass": "green", "warn": "yellow", "fail": "red"}
 
 
-def _actor(session: Session, username: str | None) -> int | None:
+def _actor(session: Session, username: str | None) -> Principal:
+    """The command line acts as the system, or as the user `--as` names (with that user's rights)."""
     from sqlalchemy import select
 
     from safetyops.auth.models import User
+    from safetyops.auth.service import principal_for_user
 
     if username is None:
-        return None
-    user_id = session.scalar(select(User.id).where(User.username == username))
-    if user_id is None:
+        return SYSTEM
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
         raise NotFound(f"no user '{username}'", [Problem("unknown user", field="--as")])
-    return user_id
+    return principal_for_user(session, user)
 
 
 def _as_dict(session: Session, request: LabelingRequest) -> dict[str, Any]:
@@ -122,7 +126,7 @@ def file_cmd(
     spec = service.load_request_file(file)
     cfg = service.load_rules(rules_file)
     with session_scope() as session:
-        request = service.file_request(session, spec, _actor(session, as_user), cfg)
+        request = service.file_request(session, _actor(session, as_user), spec, cfg)
         _print(session, request, as_json)
 
 
@@ -136,7 +140,7 @@ def list_cmd(as_json: bool = JSON) -> None:
     from safetyops.intake import service
 
     with session_scope() as session:
-        rows = service.list_requests(session)
+        rows = service.list_requests(session, SYSTEM)
         if as_json:
             print_json([_as_dict(session, r) for r in rows])
             return
@@ -162,7 +166,7 @@ def show_cmd(request_id: int, as_json: bool = JSON) -> None:
     from safetyops.intake import service
 
     with session_scope() as session:
-        _print(session, service.get_request(session, request_id), as_json)
+        _print(session, service.read_request(session, SYSTEM, request_id), as_json)
 
 
 @requests_app.command("evaluate")
@@ -175,7 +179,7 @@ def evaluate_cmd(
 
     cfg = service.load_rules(rules_file)
     with session_scope() as session:
-        request = service.reevaluate(session, service.get_request(session, request_id), cfg, _actor(session, as_user))
+        request = service.reevaluate(session, _actor(session, as_user), request_id, cfg)
         _print(session, request, as_json)
 
 
@@ -203,8 +207,7 @@ def decide_cmd(
     body = DecisionIn(outcome=outcome, note=note, conditions=None if conditions.is_empty() else conditions)
     cfg = service.load_rules(rules_file)
     with session_scope() as session:
-        request = service.get_request(session, request_id)
-        row = service.decide(session, request, body, _actor(session, as_user), cfg)
+        row = service.decide(session, _actor(session, as_user), request_id, body, cfg)
         extra = f"; project {row.project_id} created" if row.project_id else ""
         say(f"request {request_id}: {row.outcome}{extra}")
 

@@ -6,7 +6,6 @@ Thresholds come from a `RulesConfig`, read from YAML (`default_rules.yaml` ships
 
 from __future__ import annotations
 
-import enum
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -17,17 +16,12 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from safetyops.intake.enums import Sensitivity, Term, Verdict
 from safetyops.planning import workload as wl
 
-SENSITIVITY_FLAGS = ("minors", "sexual_content", "graphic_violence", "personal_data")
+SENSITIVITY_FLAGS = tuple(s.value for s in Sensitivity)
 DAYS_PER_MONTH_WORKING = 52 * 5 / 12  # weekdays in an average month
 HORIZON_DAYS = 3 * 366  # the deadline rule looks this far for an earliest feasible date
-
-
-class Verdict(enum.StrEnum):
-    PASS = "pass"
-    WARN = "warn"
-    FAIL = "fail"
 
 
 # ---------------------------------------------------------------- configuration (the rules YAML)
@@ -122,7 +116,7 @@ class RequestFacts:
     overlap: int = 1
     gold_rate: float | None = None
     qa_rate: float | None = None
-    term: str = "short"
+    term: Term = Term.SHORT
     monthly_volume: int | None = None
     sensitivity: frozenset[str] = frozenset()
     data_region: str | None = None
@@ -193,7 +187,7 @@ def working_days(start: date, end: date) -> int:
 def allowed_vendors(req: RequestFacts, world: World, cfg: RulesConfig) -> list[str]:
     """Vendors the content may go to: allowed for the data region, and approved when personal data is unredacted."""
     names = [v.name for v in world.vendors if req.data_region is None or req.data_region in v.data_regions]
-    if "personal_data" in req.sensitivity and not req.redaction:
+    if Sensitivity.PERSONAL_DATA in req.sensitivity and not req.redaction:
         approved = set(cfg.personal_data.approved_vendors)
         names = [n for n in names if n in approved]
     return names
@@ -247,7 +241,7 @@ def fte_needed(req: RequestFacts, cfg: RulesConfig) -> float:
             return math.inf
         productive = float(wl.productive_hours_per_fte(days, c.hours_per_day, c.shrinkage, c.occupancy))
         need = float(wl.fte_required(workload_of(req, cfg), productive))
-    if req.term == "long" and req.monthly_volume:
+    if req.term == Term.LONG and req.monthly_volume:
         monthly = float(wl.productive_hours_per_fte(DAYS_PER_MONTH_WORKING, c.hours_per_day, c.shrinkage, c.occupancy))
         need = max(need, float(wl.fte_required(workload_of(req, cfg, req.monthly_volume), monthly)))
     return need
@@ -319,7 +313,7 @@ def rule_data_region(req: RequestFacts, world: World, cfg: RulesConfig) -> RuleR
 
 def rule_personal_data(req: RequestFacts, world: World, cfg: RulesConfig) -> RuleResult:
     name = "compliance.personal_data"
-    if "personal_data" not in req.sensitivity:
+    if Sensitivity.PERSONAL_DATA not in req.sensitivity:
         return _r(name, "compliance", Verdict.PASS, "no personal data flagged")
     if req.redaction:
         return _r(name, "compliance", Verdict.PASS, "personal data is redacted before labeling")

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from safetyops.guidelines.taxonomy import Taxonomy
-from safetyops.intake.enums import Outcome, RequestStatus
-
-Sensitivity = Literal["minors", "sexual_content", "graphic_violence", "personal_data"]
-
+from safetyops.intake.enums import Modality, Outcome, Purpose, RequestStatus, Sensitivity, Term
 
 STATUS_OF_OUTCOME = {
     Outcome.ACCEPT: RequestStatus.ACCEPTED,
@@ -41,15 +38,15 @@ class RequestSpec(BaseModel):
 
     title: str = Field(min_length=1, max_length=160)
     description: str = ""
-    purpose: Literal["training", "evaluation", "monitoring"]
+    purpose: Purpose
     policies: list[str] = Field(min_length=1)
     markets: list[str] = Field(min_length=1)
     languages: list[str] = Field(min_length=1)
-    modality: Literal["text", "image", "video", "audio", "multimodal"] = "text"
+    modality: Modality = Modality.TEXT
     volume: int = Field(ge=0, description="items to label by the deadline")
     start: date | None = Field(default=None, description="first day of work; default: the day it is filed")
     deadline: date
-    term: Literal["short", "long"] = "short"
+    term: Term = Term.SHORT
     monthly_volume: int | None = Field(default=None, ge=0, description="items per month after the first volume")
     turnaround_days: int | None = Field(default=None, ge=1, description="working days to label each arriving item")
     overlap: int = Field(default=1, ge=1, le=50)
@@ -78,7 +75,7 @@ class RequestSpec(BaseModel):
     def _possible(self) -> RequestSpec:
         if self.start is not None and self.start > self.deadline:
             raise ValueError(f"start {self.start} is after the deadline {self.deadline}")
-        if self.term == "long" and self.monthly_volume is None:
+        if self.term == Term.LONG and self.monthly_volume is None:
             raise ValueError("a long-term request needs monthly_volume")
         return self
 

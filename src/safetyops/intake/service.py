@@ -11,23 +11,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safetyops.auth.audit import record
-from safetyops.errors import Conflict, InvalidInput, NotFound, Problem
-from safetyops.guidelines.taxonomy import Choice, Question, QuestionType, Taxonomy
+from safetyops.auth.policies import RequestPolicy, hidden
+from safetyops.auth.principal import Principal
+from safetyops.errors import Conflict, InvalidInput, Problem
+from safetyops.guidelines.enums import QuestionType
+from safetyops.guidelines.taxonomy import Choice, Question, Taxonomy
 from safetyops.intake import rules
+from safetyops.intake.enums import Outcome, RequestStatus
 from safetyops.intake.models import LabelingRequest, RequestDecision
-from safetyops.intake.schemas import (
-    ACCEPTED,
-    STATUS_OF_OUTCOME,
-    Conditions,
-    DecisionIn,
-    Outcome,
-    RequestSpec,
-    RequestStatus,
-)
+from safetyops.intake.schemas import ACCEPTED, STATUS_OF_OUTCOME, Conditions, DecisionIn, RequestSpec
 from safetyops.intake.yamlfile import validate_yaml_file, validate_yaml_text
 from safetyops.projects import service as projects
 from safetyops.projects.schemas import ProjectSpec
-from safetyops.workforce.models import Labeler, LabelerStatus, Vendor
+from safetyops.workforce.enums import LabelerStatus
+from safetyops.workforce.models import Labeler, Vendor
 
 RULES_ENV = "SAFETYOPS_INTAKE_RULES"
 OPEN_STATUSES = (RequestStatus.SUBMITTED.value, RequestStatus.NEED_INFO.value)
@@ -131,9 +128,11 @@ def _finite(x: float) -> float | None:
 
 
 def file_request(
-    session: Session, spec: RequestSpec, requester_id: int | None, cfg: rules.RulesConfig, today: date | None = None
+    session: Session, principal: Principal, spec: RequestSpec, cfg: rules.RulesConfig, today: date | None = None
 ) -> LabelingRequest:
-    """Store a new request with its evaluation (status submitted)."""
+    """Store a new request, filed by the caller, with its evaluation (status submitted)."""
+    RequestPolicy.can_file.require(principal)
+    requester_id = principal.user_id
     today = today or date.today()
     results, need = run_rules(session, spec, cfg, today)
     request = LabelingRequest(
@@ -150,15 +149,17 @@ def file_request(
     )
     session.add(request)
     session.flush()
-    record(session, requester_id, "request.file", "request", request.id, {"title": spec.title})
-    record(session, requester_id, "request.evaluate", "request", request.id, {"verdict": request.verdict})
+    record(session, principal, "request.file", "request", request.id, {"title": spec.title})
+    record(session, principal, "request.evaluate", "request", request.id, {"verdict": request.verdict})
     return request
 
 
 def reevaluate(
-    session: Session, request: LabelingRequest, cfg: rules.RulesConfig, actor_id: int | None, today: date | None = None
+    session: Session, principal: Principal, request_id: int, cfg: rules.RulesConfig, today: date | None = None
 ) -> LabelingRequest:
-    """Run the rules again against today's roster and commitments."""
+    """Run the rules again against today's roster and commitments (ops managers)."""
+    RequestPolicy.can_evaluate.require(principal)
+    request = get_request(session, request_id)
     today = today or date.today()
     spec = effective_spec(session, request)
     results, need = run_rules(session, spec, cfg, today, exclude_request=request.id)
@@ -167,23 +168,39 @@ def reevaluate(
     if request.status not in ACCEPTED:
         request.fte_needed = _finite(need)
     request.updated_at = datetime.now(UTC)
-    record(session, actor_id, "request.evaluate", "request", request.id, {"verdict": request.verdict})
+    record(session, principal, "request.evaluate", "request", request.id, {"verdict": request.verdict})
     return request
 
 
 def get_request(session: Session, request_id: int) -> LabelingRequest:
+    """Building block: a request by id."""
     request = session.get(LabelingRequest, request_id)
     if request is None:
-        raise NotFound(f"no request {request_id}")
+        raise hidden("request", request_id)
     return request
 
 
-def list_requests(session: Session, requester_id: int | None = None) -> list[LabelingRequest]:
-    """All requests, or one requester's only."""
+def read_request(session: Session, principal: Principal, request_id: int) -> LabelingRequest:
+    """A request, for staff or the person who filed it (anyone else: the hidden-resource 404)."""
+    request = session.get(LabelingRequest, request_id)
+    if request is None or not RequestPolicy.can_read(principal, request.requester_id):
+        raise hidden("request", request_id)
+    return request
+
+
+def list_requests(session: Session, principal: Principal) -> list[LabelingRequest]:
+    """Every request for staff; anyone else only the requests they filed."""
+    RequestPolicy.can_list.require(principal)
     query = select(LabelingRequest).order_by(LabelingRequest.id)
-    if requester_id is not None:
-        query = query.where(LabelingRequest.requester_id == requester_id)
+    if not RequestPolicy.sees_all(principal):
+        query = query.where(LabelingRequest.requester_id == principal.user_id)
     return list(session.scalars(query))
+
+
+def read_rules(principal: Principal, path: Path | str | None = None) -> rules.RulesConfig:
+    """The evaluation rules in force, for those who file or decide requests."""
+    RequestPolicy.can_read_rules.require(principal)
+    return load_rules(path)
 
 
 def decisions_of(session: Session, request_id: int) -> list[RequestDecision]:
@@ -245,12 +262,15 @@ def _project_spec(session: Session, request: LabelingRequest, spec: RequestSpec,
 
 def decide(
     session: Session,
-    request: LabelingRequest,
+    principal: Principal,
+    request_id: int,
     decision: DecisionIn,
-    actor_id: int | None,
     cfg: rules.RulesConfig,
 ) -> RequestDecision:
-    """Record a decision; accepting (with or without conditions) creates the project with the request's parameters."""
+    """Record a decision (ops managers); accepting (with or without conditions) creates the project with the
+    request's parameters, and makes the requester a member of it."""
+    RequestPolicy.can_decide.require(principal)
+    request = get_request(session, request_id)
     if request.status not in OPEN_STATUSES:
         raise Conflict(f"request {request.id} is already {request.status}; file a new request to change it")
     spec = stored_spec(request)
@@ -271,9 +291,9 @@ def decide(
     effective = spec.model_copy(update={k: v for k, v in cond.model_dump().items() if v is not None})
     project_id = None
     if decision.outcome in (Outcome.ACCEPT, Outcome.ACCEPT_WITH_CONDITIONS):
-        project = projects.create_project(session, _project_spec(session, request, effective, cfg), actor_id)
+        project = projects.create_project(session, principal, _project_spec(session, request, effective, cfg))
         if request.requester_id is not None:
-            projects.add_member(session, project, request.requester_id, actor_id)
+            projects.add_member(session, principal, project.id, request.requester_id)
         project_id = project.id
         request.project_id = project.id
         facts = facts_of(effective, request.window_start)
@@ -285,7 +305,7 @@ def decide(
         note=decision.note,
         conditions=cond.model_dump(mode="json", exclude_none=True),
         project_id=project_id,
-        decided_by=actor_id,
+        decided_by=principal.user_id,
     )
     session.add(row)
     request.status = STATUS_OF_OUTCOME[decision.outcome].value
@@ -293,7 +313,7 @@ def decide(
     session.flush()
     record(
         session,
-        actor_id,
+        principal,
         "request.decide",
         "request",
         request.id,

@@ -56,3 +56,68 @@ class PlanIn(BaseModel):
         if self.ramp is not None:
             overrides["ramp"] = tuple(self.ramp)
         return PlanParams(**overrides)
+
+
+class _Out(BaseModel):
+    """An answer's shape: a key the service adds but the schema lacks fails the tests instead of vanishing."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ScenarioOut(_Out):
+    name: str
+    overrides: dict[str, Any]
+
+
+class PlanSummaryOut(_Out):
+    """Per scenario and period: totals over the cells."""
+
+    scenario: str
+    period_start: date
+    period_end: date
+    workload_hours: float
+    required_fte: float
+    roster_fte: float
+    shortfall_fte: float
+    surplus_fte: float
+    hires: int
+
+
+class PlanRowOut(_Out):
+    """One cell (vendor · site · market · language) in one period of one scenario."""
+
+    scenario: str
+    period_start: date
+    period_end: date
+    vendor: str
+    site: str
+    market: str
+    language: str
+    working_days: int
+    workload_hours: float
+    productive_hours_per_fte: float
+    deferred_fte: float
+    live_agents: float
+    live_fte: float
+    required_fte: float
+    roster_fte: float
+    gap_fte: float
+    hires: int
+    start_hiring_by: date | None
+    method: str
+
+
+class ManpowerPlanOut(_Out):
+    """A stored manpower plan: its range, parameters, scenarios, summary and rows."""
+
+    id: int
+    name: str
+    from_: date = Field(alias="from")
+    to: date
+    period_months: int
+    params: dict[str, Any]
+    scenarios: list[ScenarioOut]
+    service_level: str
+    notes: list[str]
+    summary: list[PlanSummaryOut]
+    rows: list[PlanRowOut]

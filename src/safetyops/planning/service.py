@@ -25,15 +25,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safetyops.auth.audit import record
-from safetyops.errors import NotFound
+from safetyops.auth.policies import PlanPolicy, hidden
+from safetyops.auth.principal import Principal
 from safetyops.intake import service as intake
+from safetyops.intake.enums import Term
 from safetyops.intake.models import LabelingRequest
 from safetyops.intake.schemas import ACCEPTED, RequestSpec
 from safetyops.planning import plans
 from safetyops.planning.models import ManpowerPlan, ManpowerPlanRow
+from safetyops.planning.plan_xlsx import plan_workbook
+from safetyops.planning.schemas import PlanIn
 from safetyops.projects.models import ProjectVendor
 from safetyops.work.models import Label
-from safetyops.workforce.models import Labeler, LabelerStatus, Site, Vendor
+from safetyops.workforce.enums import LabelerStatus
+from safetyops.workforce.models import Labeler, Site, Vendor
 
 DEFAULT_TURNAROUND_DAYS = 5
 UNASSIGNED = "(unassigned)"
@@ -101,7 +106,7 @@ def _deferred_workloads(index: int, spec: RequestSpec, window_start: date, days:
             arrivals = np.zeros(days.size)
             arrivals[i] = spec.volume * min(left_days / window_days, 1.0)
             out.append(_Workload(index, arrivals, left_days, False))
-    if spec.term == "long" and spec.monthly_volume:
+    if spec.term == Term.LONG and spec.monthly_volume:
         i = _day_index(days, max(spec.deadline + timedelta(days=1), plan_start))
         if i < days.size:
             arrivals = np.zeros(days.size)
@@ -197,7 +202,7 @@ def build_inputs(
                 qa.append(spec.qa_rate if spec.qa_rate is not None else cfg.capacity.default_qa_rate)
                 if spec.live_queue is not None:
                     q = spec.live_queue
-                    end = spec.deadline if spec.term == "short" else periods[-1].end
+                    end = spec.deadline if spec.term == Term.SHORT else periods[-1].end
                     live.append(
                         plans.LiveLine(
                             cell=index[c],
@@ -284,7 +289,8 @@ def compute(
     return ComputedPlan(results, setup.notes, params, parsed, periods)
 
 
-def save(session: Session, plan: ComputedPlan, actor_id: int | None, name: str = "", period_months: int = 2) -> int:
+def save(session: Session, plan: ComputedPlan, actor: Principal | None, name: str = "", period_months: int = 2) -> int:
+    """Building block: store a computed plan (actor None: the system)."""
     row = ManpowerPlan(
         name=name,
         period_from=plan.periods[0].start,
@@ -294,14 +300,14 @@ def save(session: Session, plan: ComputedPlan, actor_id: int | None, name: str =
         scenarios=[{"name": s.name, "overrides": s.overrides} for s in plan.scenarios],
         notes=plan.notes,
         service_level=plans.SERVICE_LEVEL_DEFINITION,
-        created_by=actor_id,
+        created_by=actor.user_id if actor is not None else None,
     )
     session.add(row)
     session.flush()
     session.add_all(ManpowerPlanRow(plan_id=row.id, **r) for r in plan.rows())
     record(
         session,
-        actor_id,
+        actor,
         "plan.create",
         "manpower_plan",
         row.id,
@@ -335,9 +341,10 @@ ROW_FIELDS = (
 
 
 def get_plan(session: Session, plan_id: int) -> tuple[ManpowerPlan, list[dict[str, Any]]]:
+    """Building block: a stored plan and its rows."""
     plan = session.get(ManpowerPlan, plan_id)
     if plan is None:
-        raise NotFound(f"no manpower plan {plan_id}")
+        raise hidden("manpower plan", plan_id)
     rows = session.scalars(
         select(ManpowerPlanRow).where(ManpowerPlanRow.plan_id == plan_id).order_by(ManpowerPlanRow.id)
     )
@@ -360,3 +367,32 @@ def as_document(session: Session, plan_id: int) -> dict[str, Any]:
         "summary": plans.summary_of_rows(rows),
         "rows": rows,
     }
+
+
+def create_plan(session: Session, principal: Principal, body: PlanIn) -> dict[str, Any]:
+    """Compute a manpower plan (base + scenarios) from accepted requests and the roster, store it (ops managers)."""
+    PlanPolicy.can_create.require(principal)
+    plan = compute(
+        session,
+        body.from_,
+        body.to,
+        params=body.params(),
+        scenarios=body.scenarios,
+        period_months=body.period_months,
+        measured_days=body.measured_days,
+        min_measured_labels=body.min_measured_labels,
+    )
+    plan_id = save(session, plan, principal, body.name, body.period_months)
+    return as_document(session, plan_id)
+
+
+def read_plan(session: Session, principal: Principal, plan_id: int) -> dict[str, Any]:
+    PlanPolicy.can_read.require(principal)
+    return as_document(session, plan_id)
+
+
+def read_plan_workbook(session: Session, principal: Principal, plan_id: int) -> bytes:
+    """The stored plan as a workbook: a summary sheet and one sheet per scenario."""
+    PlanPolicy.can_read.require(principal)
+    plan, rows = get_plan(session, plan_id)
+    return plan_workbook(rows, plans.summary_of_rows(rows), plan.service_level, plan.notes)

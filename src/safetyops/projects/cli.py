@@ -10,10 +10,10 @@ from typing import Literal
 
 import typer
 
+from safetyops.auth.principal import SYSTEM
 from safetyops.clikit import (
     JSON,
     PROJECT,
-    DataFormat,
     ProjectFirst,
     counting_progress,
     print_json,
@@ -22,6 +22,7 @@ from safetyops.clikit import (
     show,
     typer_app,
 )
+from safetyops.projects.enums import DataFormat
 
 projects_app = typer_app()
 
@@ -37,7 +38,7 @@ def create(file: Path = typer.Option(..., "--file", "-f", help="project YAML", e
 
     spec = service.load_spec_file(file)
     with session_scope() as session:
-        project = service.create_project(session, spec, None)
+        project = service.create_project(session, SYSTEM, spec)
         say(f"created project {project.name} (id {project.id})")
 
 
@@ -93,7 +94,7 @@ def set_fields(
     raw = {"status": status, "priority": priority, "gold_rate": gold_rate, "lease_minutes": lease_minutes}
     change = ProjectUpdate.model_validate({k: v for k, v in raw.items() if v is not None})
     with session_scope() as session:
-        service.update_project(session, service.get_project(session, project), change, None)
+        service.update_project(session, SYSTEM, service.get_project(session, project).id, change)
     say(f"project {project} updated")
 
 
@@ -105,7 +106,7 @@ def add_vendor(vendor: str, project: str = PROJECT) -> None:
     from safetyops.workforce.service import get_vendor
 
     with session_scope() as session:
-        service.add_vendor(session, service.get_project(session, project), get_vendor(session, vendor).id, None)
+        service.add_vendor(session, SYSTEM, service.get_project(session, project).id, get_vendor(session, vendor).id)
     say(f"vendor {vendor} now works on project {project}")
 
 

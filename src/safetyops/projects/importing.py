@@ -22,8 +22,9 @@ import orjson
 from safetyops.config import get_settings
 from safetyops.errors import InvalidInput, Problem, ProblemList
 from safetyops.guidelines.taxonomy import Taxonomy, validate_answer
+from safetyops.projects.enums import DataFormat
 
-FORMATS = ("jsonl", "csv", "parquet")
+FORMATS = tuple(f.value for f in DataFormat)
 _EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
 MEDIA_TYPES = frozenset({"image", "video", "audio"})

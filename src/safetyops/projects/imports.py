@@ -37,6 +37,7 @@ from safetyops.db.base import UTCDateTime, utcnow
 from safetyops.db.engine import refresh_statistics, write_transaction
 from safetyops.errors import InvalidInput, NotFound, Problem, ProblemList
 from safetyops.guidelines.taxonomy import Taxonomy
+from safetyops.projects.enums import BatchKind
 from safetyops.projects.importing import (
     FileReader,
     GoldValues,
@@ -366,7 +367,7 @@ def import_items(
     rows_read = rows_added = 0
     with write_transaction(engine) as conn:
         overlap, _ = _project(conn, project_id)
-        batch_id = _new_batch(conn, project_id, "items", path, fmt, actor_id)
+        batch_id = _new_batch(conn, project_id, BatchKind.ITEMS.value, path, fmt, actor_id)
         writer = _ItemWriter(conn, project_id, batch_id, is_gold=False, open_slots=overlap)
         chunk: Flat = []
         chunk_values = chunk_rows * WIDTH
@@ -398,7 +399,7 @@ def import_items(
         on_progress(rows_read)
     return ImportResult(
         batch_id=batch_id,
-        kind="items",
+        kind=BatchKind.ITEMS.value,
         file=str(path),
         file_format=fmt,
         sha256=reader.sha256,
@@ -507,7 +508,7 @@ def import_gold(
     with write_transaction(engine) as conn:
         _, raw_taxonomy = _project(conn, project_id)
         taxonomy = Taxonomy.model_validate(raw_taxonomy)
-        batch_id = _new_batch(conn, project_id, "gold", path, fmt, actor_id)
+        batch_id = _new_batch(conn, project_id, BatchKind.GOLD.value, path, fmt, actor_id)
         writer = _GoldWriter(conn, project_id, batch_id, reader, actor_id)
         chunk: list[tuple[int, GoldValues]] = []
         for line, row in reader:
@@ -543,7 +544,7 @@ def import_gold(
         on_progress(rows_read)
     return ImportResult(
         batch_id=batch_id,
-        kind="gold",
+        kind=BatchKind.GOLD.value,
         file=str(path),
         file_format=fmt,
         sha256=reader.sha256,

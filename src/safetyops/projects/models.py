@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import Any
 
@@ -21,13 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safetyops.db.base import Base, BigId, JSONType, utcnow
-
-
-class ProjectStatus(enum.StrEnum):
-    DRAFT = "draft"
-    ACTIVE = "active"
-    PAUSED = "paused"
-    CLOSED = "closed"
+from safetyops.projects.enums import BatchKind, ProjectStatus
 
 
 class Project(Base):
@@ -84,7 +77,7 @@ class Batch(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16), default="items")
+    kind: Mapped[str] = mapped_column(String(16), default=BatchKind.ITEMS.value)
     filename: Mapped[str] = mapped_column(String(400), default="")
     file_format: Mapped[str] = mapped_column(String(16))
     sha256: Mapped[str] = mapped_column(String(64), default="")

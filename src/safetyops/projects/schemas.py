@@ -10,7 +10,7 @@ from zoneinfo import available_timezones
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from safetyops.guidelines.taxonomy import Taxonomy
-from safetyops.projects.models import ProjectStatus
+from safetyops.projects.enums import BatchKind, DataFormat, ProjectStatus
 
 _WEB_ADDRESS = re.compile(r"https?://[^\s<>\"']+")
 
@@ -102,3 +102,55 @@ class ProjectUpdate(BaseModel):
     lease_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
     deadline: datetime | None = None
     data_credit: DataCredit | None = None
+
+
+class IdIn(BaseModel):
+    """The id of a vendor or user to add to a project."""
+
+    id: int
+
+
+class ItemOut(BaseModel):
+    """An item as staff read it (labelers see items only through their tasks)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    external_id: str
+    text: str | None = Field(validation_alias="content_text")
+    media_url: str | None
+    language: str | None
+    market: str | None
+    priority: int
+    is_gold: bool
+    label_count: int
+    open_slots: int
+
+
+class LabelOut(BaseModel):
+    """One label event (a correction is a new label that names the one it supersedes)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    item_id: int
+    labeler_id: int
+    answer: dict[str, Any]
+    time_spent_ms: int
+    guideline_version: str
+    supersedes_id: int | None
+    created_at: datetime
+
+
+class ImportOut(BaseModel):
+    """What an import did: the batch, the rows read, added and already there (and gold answers stored)."""
+
+    batch_id: int
+    kind: BatchKind
+    file: str | None = Field(description="the uploaded file's name")
+    file_format: DataFormat
+    sha256: str
+    rows_read: int
+    rows_added: int
+    rows_existing: int
+    gold_answers: int = 0

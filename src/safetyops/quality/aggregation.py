@@ -5,22 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from safetyops.errors import InvalidInput, Problem
+from safetyops.quality.enums import AggregationMethod, TiePolicy
 from safetyops.quality.frame import LabelFrame
 
-TiePolicy = Literal["expert_review", "severity"]
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 NO_LABEL = -1
-METHODS = ("mv", "weighted", "ds")
+METHODS = tuple(m.value for m in AggregationMethod)
 DS_SMOOTHING = 0.01  # default Dirichlet smoothing of Dawid–Skene's counts; 0 is the plain maximum-likelihood fit
 DS_MAX_ITER = 1000
 
@@ -121,9 +121,9 @@ def _resolve(
     scores: FloatArray, has_labels: BoolArray, tie: TiePolicy, severity_order: Sequence[int] | None
 ) -> tuple[IntArray, BoolArray]:
     """Winning class per item and tie flags; ties go to expert review (−1) or the most severe tied class."""
-    if tie not in ("expert_review", "severity"):
-        raise ValueError(f"unknown tie policy {tie!r}; use expert_review or severity")
-    if tie == "severity" and severity_order is None:
+    if tie not in list(TiePolicy):
+        raise ValueError(f"unknown tie policy {tie!r}; use {' or '.join(TiePolicy)}")
+    if tie == TiePolicy.SEVERITY and severity_order is None:
         raise ValueError("the severity tie policy needs a severity order")
     if scores.shape[1] == 0:
         return np.full(len(scores), NO_LABEL, np.int64), np.zeros(len(scores), bool)
@@ -131,7 +131,7 @@ def _resolve(
     top = np.take_along_axis(scores, best[:, None], axis=1)
     at_top = scores >= top - 1e-12 * np.maximum(1.0, np.abs(top))
     tied = (np.count_nonzero(at_top, axis=1) > 1) & has_labels
-    if tie == "severity":
+    if tie == TiePolicy.SEVERITY:
         winner = np.where(at_top, _severity_rank(scores.shape[1], severity_order), np.inf).argmin(axis=1)
     else:
         winner = np.where(tied, NO_LABEL, best)
@@ -152,7 +152,7 @@ def _finish(
     low confidence (a tie the severity policy decided is not sent to review)."""
     picked = np.take_along_axis(posteriors, np.maximum(labels, 0)[:, None], axis=1)[:, 0]
     confidence = np.where(labels >= 0, picked, 0.0)
-    undecided = tied & (labels < 0) if tie == "severity" else tied
+    undecided = tied & (labels < 0) if tie == TiePolicy.SEVERITY else tied
     review = undecided | ~has_labels | (confidence < threshold)
     return AggregationResult(method, labels, confidence, posteriors, tied, review, threshold, **extra)
 
@@ -170,7 +170,7 @@ def majority_vote(
     n_items: int,
     n_classes: int,
     *,
-    tie: TiePolicy = "expert_review",
+    tie: TiePolicy = TiePolicy.EXPERT_REVIEW,
     severity_order: Sequence[int] | None = None,
     threshold: float = 0.0,
 ) -> AggregationResult:
@@ -203,7 +203,7 @@ def weighted_vote(
     n_classes: int,
     accuracy: ArrayLike,
     *,
-    tie: TiePolicy = "expert_review",
+    tie: TiePolicy = TiePolicy.EXPERT_REVIEW,
     severity_order: Sequence[int] | None = None,
     threshold: float = 0.0,
 ) -> AggregationResult:
@@ -302,7 +302,7 @@ def dawid_skene(
     tol: float = 1e-7,
     max_iter: int = 1000,
     threshold: float = 0.0,
-    tie: TiePolicy = "expert_review",
+    tie: TiePolicy = TiePolicy.EXPERT_REVIEW,
     severity_order: Sequence[int] | None = None,
 ) -> AggregationResult:
     """Dawid–Skene EM: class priors and per-rater confusion matrices; gold items are clamped to their class.
@@ -396,7 +396,7 @@ def aggregate_frame(
     item_ids, items = frame.item_codes()
     rater_ids, raters = frame.labeler_codes()
     severity = q.severity_order()
-    if tie == "severity" and severity is None:
+    if tie == TiePolicy.SEVERITY and severity is None:
         raise InvalidInput(
             f"question '{q.key}' has no severity order (no severities, not ordinal); use tie=expert_review",
             [Problem("no severity order", "tie")],
@@ -435,7 +435,7 @@ def aggregate_frame(
             tie=tie,
             severity_order=severity,
         )
-    if tie == "severity":
+    if tie == TiePolicy.SEVERITY:
         # a tie settled by the severity order is decided: only missing or low-confidence labels need an expert
         res = replace(res, needs_review=(res.labels < 0) | (res.confidence < threshold))
     return item_ids, res, source

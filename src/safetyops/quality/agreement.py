@@ -5,20 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import scipy
 from numpy.typing import ArrayLike, NDArray
 
 from safetyops.quality.bootstrap import percentile_bootstrap
+from safetyops.quality.enums import Level
 
-Level = Literal["nominal", "ordinal", "interval", "ratio"]
-Weights = Literal["linear", "quadratic"] | None
+Weights = str | None  # None, or one of KappaWeights
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-LEVELS: tuple[str, ...] = ("nominal", "ordinal", "interval", "ratio")
+LEVELS: tuple[str, ...] = tuple(level.value for level in Level)
 
 
 @dataclass(frozen=True)
@@ -224,14 +224,14 @@ def _fleiss_stat(w: FloatArray, prof: FloatArray) -> FloatArray:
 
 def _delta2(values: FloatArray, n_c: FloatArray, level: str) -> FloatArray:
     """Squared difference function δ² between values for the measurement level."""
-    if level == "nominal":
+    if level == Level.NOMINAL:
         return 1.0 - np.eye(len(values))
-    if level == "ordinal":
+    if level == Level.ORDINAL:
         mid = np.cumsum(n_c) - n_c / 2.0
         return np.subtract.outer(mid, mid) ** 2
-    if level == "interval":
+    if level == Level.INTERVAL:
         return np.subtract.outer(values, values) ** 2
-    if level == "ratio":
+    if level == Level.RATIO:
         total = np.add.outer(values, values)
         diff = np.subtract.outer(values, values)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -298,7 +298,7 @@ def krippendorff_alpha_counts(
             reason="α undefined: only one value occurs (no variation to measure)",
             **base,
         )
-    stat = _alpha_stat_ordinal if level == "ordinal" else _alpha_stat_fixed(d2)
+    stat = _alpha_stat_ordinal if level == Level.ORDINAL else _alpha_stat_fixed(d2)
     low, high = percentile_bootstrap(c, stat, bootstrap, confidence, seed)
     return AgreementResult(
         value=float(1 - d_o / d_e), ci_low=low, ci_high=high, observed=float(d_o), expected=float(d_e), **base

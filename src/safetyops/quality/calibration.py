@@ -15,14 +15,15 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safetyops.auth import policies
 from safetyops.auth.audit import record
-from safetyops.auth.models import Role
+from safetyops.auth.policies import CalibrationPolicy, ProjectPolicy, deny, hidden, readable_project
 from safetyops.auth.principal import Principal
 from safetyops.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem, SafetyOpsError
+from safetyops.guidelines.enums import ExampleKind
 from safetyops.guidelines.service import propose_example
 from safetyops.projects.models import Item, Project
 from safetyops.quality import agreement as ag
+from safetyops.quality.enums import CalibrationSource, NoteKind
 from safetyops.quality.frame import period_bounds, question_info
 from safetyops.quality.intervals import proportion_ci
 from safetyops.quality.loading import load_labels
@@ -35,10 +36,7 @@ from safetyops.quality.models import (
 )
 from safetyops.quality.scope import actor_of
 
-ORGANISERS = (Role.OPS_MANAGER, Role.ADMIN, Role.POLICY_EXPERT)
-KEYERS = (Role.POLICY_EXPERT, Role.ADMIN)
-RESULT_READERS = (Role.OPS_MANAGER, Role.ADMIN, Role.POLICY_EXPERT, Role.QA_REVIEWER)
-EXAMPLE_KINDS = ("allowed", "not_allowed", "borderline")
+EXAMPLE_KINDS = tuple(k.value for k in ExampleKind)
 
 
 def most_disputed(
@@ -72,19 +70,22 @@ def create_session(
     count: int = 20,
 ) -> dict[str, Any]:
     """A session over items chosen by hand, or over the most disputed items of a period."""
-    policies.require_role(principal, *ORGANISERS)
-    project = policies.readable_project(session, principal, project_id)
+    CalibrationPolicy.can_organise.require(principal)
+    project = readable_project(session, principal, project_id)
     q = question_info(project.taxonomy, question)
     if item_ids:
         found = set(session.scalars(select(Item.id).where(Item.project_id == project.id, Item.id.in_(item_ids))))
         missing = [i for i in item_ids if i not in found]
         if missing:
             raise InvalidInput(f"items {missing[:10]} are not in this project", [Problem("unknown item", "item_ids")])
-        chosen, source = list(dict.fromkeys(item_ids)), "manual"
+        chosen, source = list(dict.fromkeys(item_ids)), CalibrationSource.MANUAL.value
     else:
         if count < 1:
             raise InvalidInput("count must be at least 1", [Problem(str(count), "count")])
-        chosen, source = most_disputed(session, project, q.key, disputed_from, disputed_to, count), "disputed"
+        chosen, source = (
+            most_disputed(session, project, q.key, disputed_from, disputed_to, count),
+            CalibrationSource.DISPUTED.value,
+        )
         if not chosen:
             raise InvalidInput("no item with disagreeing labels in this period; pick items by hand")
     cal = CalibrationSession(
@@ -100,8 +101,8 @@ def create_session(
 
 def _session(session: Session, principal: Principal, session_id: int) -> tuple[CalibrationSession, Project]:
     cal = session.get(CalibrationSession, session_id)
-    if cal is None or not policies.can_read_project(session, principal, cal.project_id):
-        raise NotFound(f"no calibration session {session_id} for you")
+    if cal is None or not ProjectPolicy.can_read(session, principal, cal.project_id):
+        raise hidden("calibration session", session_id)
     return cal, session.get_one(Project, cal.project_id)
 
 
@@ -135,8 +136,10 @@ def _check_item(session: Session, cal: CalibrationSession, item_id: int) -> None
 
 
 def submit_answer(session: Session, principal: Principal, session_id: int, item_id: int, answer: str) -> dict[str, Any]:
-    """A participant's blind answer (once per item)."""
+    """A participant's blind answer (once per item; a person's, never the system's)."""
     cal, project = _session(session, principal, session_id)
+    if not CalibrationPolicy.can_answer(principal):
+        raise deny("calibration answers are given by people")
     q = question_info(project.taxonomy, cal.question)
     _check_item(session, cal, item_id)
     if answer not in q.classes:
@@ -160,7 +163,7 @@ def key_item(
     session: Session, principal: Principal, session_id: int, item_id: int, answer: str, rationale: str = ""
 ) -> dict[str, Any]:
     """The policy expert's key for one item (once per item)."""
-    policies.require_role(principal, *KEYERS)
+    CalibrationPolicy.can_key.require(principal)
     cal, project = _session(session, principal, session_id)
     q = question_info(project.taxonomy, cal.question)
     _check_item(session, cal, item_id)
@@ -181,7 +184,7 @@ def key_item(
 
 def results(session: Session, principal: Principal, session_id: int) -> dict[str, Any]:
     """Per person accuracy vs the key (with n and CI), group agreement, and the items that split the group."""
-    policies.require_role(principal, *RESULT_READERS)
+    CalibrationPolicy.can_read_results.require(principal)
     cal, project = _session(session, principal, session_id)
     q = question_info(project.taxonomy, cal.question)
     k = len(q.classes)
@@ -323,16 +326,16 @@ def add_note(
     example_rationale: str = "",
 ) -> dict[str, Any]:
     """A note or an outcome; an outcome with `example_kind` is proposed as a guideline example."""
-    policies.require_role(principal, *ORGANISERS)
+    CalibrationPolicy.can_organise.require(principal)
     cal, project = _session(session, principal, session_id)
-    if kind not in ("note", "outcome"):
-        raise InvalidInput("kind must be note or outcome", [Problem(kind, "kind")])
+    if kind not in list(NoteKind):
+        raise InvalidInput(f"kind must be {' or '.join(NoteKind)}", [Problem(kind, "kind")])
     if not text.strip():
         raise InvalidInput("the text is empty", [Problem("empty", "text")])
     if item_id is not None:
         _check_item(session, cal, item_id)
     if example_kind is not None:
-        if kind != "outcome":
+        if kind != NoteKind.OUTCOME:
             raise Forbidden("only an outcome can become a proposed guideline example")
         if not example_rationale.strip():
             raise InvalidInput(

@@ -12,6 +12,7 @@ from typing import Any
 
 import typer
 
+from safetyops.auth.principal import SYSTEM
 from safetyops.clikit import JSON, PROJECT, parse_day, print_json, project_id, read_file, say, show, typer_app
 from safetyops.errors import InvalidInput
 from safetyops.quality.enums import AggregationMethod, IntervalMethod, TiePolicy
@@ -97,11 +98,10 @@ def report_command(
     """
     from safetyops.db.engine import session_scope
     from safetyops.quality.report import project_report
-    from safetyops.quality.service import CLI_PRINCIPAL
 
     pid = project_id(project)
     with session_scope() as session:
-        rep = project_report(session, CLI_PRINCIPAL, pid, question=question, **_period(date_from, date_to))
+        rep = project_report(session, SYSTEM, pid, question=question, **_period(date_from, date_to))
     if as_json:
         print_json(rep)
         return
@@ -156,7 +156,7 @@ def accuracy_command(
     with session_scope() as session:
         res = service.accuracy(
             session,
-            service.CLI_PRINCIPAL,
+            SYSTEM,
             pid,
             question=question,
             group_by=group_by,
@@ -190,7 +190,7 @@ def agreement_command(
 
     pid = project_id(project)
     with session_scope() as session:
-        res = service.agreement(session, service.CLI_PRINCIPAL, pid, question=question, **_period(date_from, date_to))
+        res = service.agreement(session, SYSTEM, pid, question=question, **_period(date_from, date_to))
     if as_json:
         print_json(res)
         return
@@ -227,7 +227,7 @@ def aggregate_command(
     with session_scope() as session:
         res = service.run_aggregation(
             session,
-            service.CLI_PRINCIPAL,
+            SYSTEM,
             pid,
             question=question,
             method=method.value,
@@ -255,14 +255,14 @@ def qa_plan_command(
     Example: safetyops quality qa-plan --project 1 --day 2026-11-20 --mode margin --accuracy 0.9 --margin 0.05
     """
     from safetyops.db.engine import session_scope
-    from safetyops.quality import review, service
+    from safetyops.quality import review
 
     pid = project_id(project)
     day_value = parse_day(day, "--day")
     with session_scope() as session:
         res = review.create_plan(
             session,
-            service.CLI_PRINCIPAL,
+            SYSTEM,
             pid,
             day_value,
             mode=mode,
@@ -296,12 +296,11 @@ def model_import_command(
     """
     from safetyops.db.engine import session_scope
     from safetyops.delivery import service as delivery
-    from safetyops.quality.service import CLI_PRINCIPAL
 
     pid = project_id(project)
     data = read_file(file)
     with session_scope() as session:
-        res = delivery.import_predictions(session, CLI_PRINCIPAL, pid, data, file.name, name)
+        res = delivery.import_predictions(session, SYSTEM, pid, data, file.name, name)
     if as_json:
         print_json(res)
         return
@@ -322,12 +321,11 @@ def model_eval_command(
     """
     from safetyops.db.engine import session_scope
     from safetyops.delivery import service as delivery
-    from safetyops.quality.service import CLI_PRINCIPAL
 
     with session_scope() as session:
         res = delivery.evaluate_model(
             session,
-            CLI_PRINCIPAL,
+            SYSTEM,
             run,
             question=question,
             threshold=threshold,
@@ -380,7 +378,7 @@ def review_queue_command(
 
     pid = project_id(project)
     with session_scope() as session:
-        rows = service.review_queue(session, service.CLI_PRINCIPAL, pid, include_resolved=include_resolved, limit=limit)
+        rows = service.review_queue(session, SYSTEM, pid, include_resolved=include_resolved, limit=limit)
     show(
         rows,
         as_json,
@@ -444,11 +442,11 @@ def qa_scores_command(
     Example: safetyops quality qa-scores --project 1 --from 2026-11-01 --to 2026-11-07
     """
     from safetyops.db.engine import session_scope
-    from safetyops.quality import review, service
+    from safetyops.quality import review
 
     pid = project_id(project)
     with session_scope() as session:
-        res = review.qa_scores(session, service.CLI_PRINCIPAL, pid, method=method.value, **_period(date_from, date_to))
+        res = review.qa_scores(session, SYSTEM, pid, method=method.value, **_period(date_from, date_to))
     if as_json:
         print_json(res)
         return
@@ -471,11 +469,11 @@ def qa_disputes_command(project: str = PROJECT, as_json: bool = JSON) -> None:
     Example: safetyops quality qa-disputes --project 1 --json
     """
     from safetyops.db.engine import session_scope
-    from safetyops.quality import review, service
+    from safetyops.quality import review
 
     pid = project_id(project)
     with session_scope() as session:
-        rows = review.list_disputes(session, service.CLI_PRINCIPAL, pid)
+        rows = review.list_disputes(session, SYSTEM, pid)
     if as_json:
         print_json(rows)
         return
@@ -513,7 +511,7 @@ def calibration_create_command(
     Example: safetyops quality calibration-create -p 1 --most-disputed 20 --from 2026-11-01 --to 2026-11-07 --name wk45
     """
     from safetyops.db.engine import session_scope
-    from safetyops.quality import calibration, service
+    from safetyops.quality import calibration
 
     if (items is None) == (most_disputed is None):
         raise InvalidInput("give exactly one of --items 1,2,3 or --most-disputed N")
@@ -527,7 +525,7 @@ def calibration_create_command(
     with session_scope() as session:
         res = calibration.create_session(
             session,
-            service.CLI_PRINCIPAL,
+            SYSTEM,
             pid,
             question=question,
             title=name,
@@ -556,10 +554,10 @@ def calibration_results_command(
     Example: safetyops quality calibration-results 3 --json
     """
     from safetyops.db.engine import session_scope
-    from safetyops.quality import calibration, service
+    from safetyops.quality import calibration
 
     with session_scope() as session:
-        res = calibration.results(session, service.CLI_PRINCIPAL, session_id)
+        res = calibration.results(session, SYSTEM, session_id)
     if as_json:
         print_json(res)
         return

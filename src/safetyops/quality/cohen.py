@@ -12,6 +12,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from safetyops.quality.agreement import AgreementResult, FloatArray, IntArray, Weights, finite_or_none
+from safetyops.quality.enums import KappaWeights
 from safetyops.quality.intervals import z_value
 
 
@@ -19,10 +20,10 @@ def _weight_matrix(k: int, weights: Weights) -> FloatArray:
     """Agreement weights: identity, or 1 − |i−j|/(k−1) (linear), 1 − ((i−j)/(k−1))² (quadratic)."""
     if weights is None:
         return np.eye(k)
-    if weights not in ("linear", "quadratic"):
-        raise ValueError(f"unknown weights {weights!r}; use linear or quadratic")
+    if weights not in list(KappaWeights):
+        raise ValueError(f"unknown weights {weights!r}; use {' or '.join(KappaWeights)}")
     dist = np.abs(np.subtract.outer(np.arange(k), np.arange(k))) / max(k - 1, 1)
-    return 1.0 - (dist if weights == "linear" else dist**2)
+    return 1.0 - (dist if weights == KappaWeights.LINEAR else dist**2)
 
 
 def cohen_kappa_table(table: ArrayLike, weights: Weights = None, confidence: float = 0.95) -> AgreementResult:

@@ -13,7 +13,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from safetyops.errors import InvalidInput, Problem
-from safetyops.guidelines.taxonomy import Question, QuestionType, Taxonomy
+from safetyops.guidelines.enums import QuestionType
+from safetyops.guidelines.taxonomy import Question, Taxonomy
 
 IntArray = NDArray[np.int64]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any
 
 import scipy
 
-IntervalMethod = Literal["wilson", "clopper-pearson"]
+from safetyops.quality.enums import IntervalMethod
 
 
 @dataclass(frozen=True)
@@ -50,33 +50,39 @@ def wilson(k: int, n: int, confidence: float = 0.95) -> Proportion:
     """Wilson score interval for k successes out of n."""
     _check_counts(k, n)
     if n == 0:
-        return Proportion(None, None, None, k, n, "wilson", confidence, "no observations (total is 0)")
+        return Proportion(
+            None, None, None, k, n, IntervalMethod.WILSON.value, confidence, "no observations (total is 0)"
+        )
     z = z_value(confidence)
     p = k / n
     denom = 1.0 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return Proportion(p, max(0.0, centre - half), min(1.0, centre + half), k, n, "wilson", confidence)
+    return Proportion(
+        p, max(0.0, centre - half), min(1.0, centre + half), k, n, IntervalMethod.WILSON.value, confidence
+    )
 
 
 def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> Proportion:
     """Exact (Clopper–Pearson) interval from beta quantiles."""
     _check_counts(k, n)
     if n == 0:
-        return Proportion(None, None, None, k, n, "clopper-pearson", confidence, "no observations (total is 0)")
+        return Proportion(
+            None, None, None, k, n, IntervalMethod.CLOPPER_PEARSON.value, confidence, "no observations (total is 0)"
+        )
     alpha = 1.0 - confidence
     low = 0.0 if k == 0 else float(scipy.stats.beta.ppf(alpha / 2, k, n - k + 1))
     high = 1.0 if k == n else float(scipy.stats.beta.ppf(1 - alpha / 2, k + 1, n - k))
-    return Proportion(k / n, low, high, k, n, "clopper-pearson", confidence)
+    return Proportion(k / n, low, high, k, n, IntervalMethod.CLOPPER_PEARSON.value, confidence)
 
 
-def proportion_ci(k: int, n: int, method: IntervalMethod = "wilson", confidence: float = 0.95) -> Proportion:
+def proportion_ci(k: int, n: int, method: str = IntervalMethod.WILSON, confidence: float = 0.95) -> Proportion:
     """Rate k/n with a Wilson (default) or Clopper–Pearson interval."""
-    if method == "wilson":
+    if method == IntervalMethod.WILSON:
         return wilson(k, n, confidence)
-    if method == "clopper-pearson":
+    if method == IntervalMethod.CLOPPER_PEARSON:
         return clopper_pearson(k, n, confidence)
-    raise ValueError(f"unknown interval method {method!r}; use wilson or clopper-pearson")
+    raise ValueError(f"unknown interval method {method!r}; use {' or '.join(IntervalMethod)}")
 
 
 def audit_sample_size(accuracy: float, margin: float, population: int | None = None, confidence: float = 0.95) -> int:

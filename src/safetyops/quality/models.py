@@ -6,7 +6,6 @@ Everything a person submits (verdicts, decisions, answers, keys, notes) is a row
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import Any
 
@@ -14,19 +13,6 @@ from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safetyops.db.base import Base, BigId, JSONType, utcnow
-
-
-class ErrorType(enum.StrEnum):
-    FALSE_POSITIVE = "false_positive"
-    FALSE_NEGATIVE = "false_negative"
-    WRONG_POLICY = "wrong_policy"
-    TECHNICAL = "technical"  # a tool problem: never counted against the labeler
-
-
-class DisputeOutcome(enum.StrEnum):
-    UPHELD = "upheld"  # the first verdict stands
-    OVERTURNED = "overturned"  # the label was right after all
-
 
 # --- aggregation -----------------------------------------------------------------------------------------------
 

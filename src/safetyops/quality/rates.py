@@ -12,10 +12,10 @@ from numpy.typing import NDArray
 from safetyops.quality import agreement as ag
 from safetyops.quality.cohen import pairwise_agreement
 from safetyops.quality.frame import IntArray, LabelFrame
-from safetyops.quality.intervals import IntervalMethod, proportion_ci
+from safetyops.quality.intervals import proportion_ci
 
 
-def rate_row(key: Any, name: str, correct: int, n: int, method: IntervalMethod, **extra: Any) -> dict[str, Any]:
+def rate_row(key: Any, name: str, correct: int, n: int, method: str, **extra: Any) -> dict[str, Any]:
     """One rate: n, correct, accuracy and its interval (with the reason when the interval is undefined)."""
     p = proportion_ci(int(correct), int(n), method)
     return {
@@ -33,7 +33,7 @@ def rate_row(key: Any, name: str, correct: int, n: int, method: IntervalMethod, 
 
 
 def grouped_rates(
-    keys: NDArray[Any], correct: NDArray[np.bool_], names: dict[Any, str], method: IntervalMethod
+    keys: NDArray[Any], correct: NDArray[np.bool_], names: dict[Any, str], method: str
 ) -> list[dict[str, Any]]:
     """One rate row per distinct key (sorted), with n, correct and the interval."""
     if len(keys) == 0:
@@ -51,7 +51,7 @@ def _plain(x: Any) -> Any:
     return x.item() if isinstance(x, np.generic) else x
 
 
-def class_metrics(truth: IntArray, pred: IntArray, classes: tuple[str, ...], method: IntervalMethod) -> dict[str, Any]:
+def class_metrics(truth: IntArray, pred: IntArray, classes: tuple[str, ...], method: str) -> dict[str, Any]:
     """Confusion matrix (rows: gold, columns: labels) and per-class precision, recall and F1."""
     k = len(classes)
     cm = np.bincount(truth * k + pred, minlength=k * k).reshape(k, k)

@@ -12,11 +12,11 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from safetyops.auth import policies
+from safetyops.auth.policies import readable_project
 from safetyops.auth.principal import Principal
 from safetyops.projects.schemas import DataCredit
+from safetyops.quality.enums import IntervalMethod
 from safetyops.quality.frame import on_gold, period_bounds, question_info
-from safetyops.quality.intervals import IntervalMethod
 from safetyops.quality.loading import labeler_info, latest_run, load_gold, load_labels, run_summary
 from safetyops.quality.models import ExpertDecision, ExpertReview
 from safetyops.quality.rates import agreement_stats, grouped_rates, rate_row
@@ -32,11 +32,11 @@ def project_report(
     date_from: date | None = None,
     date_to: date | None = None,
     question: str | None = None,
-    method: IntervalMethod = "wilson",
+    method: str = IntervalMethod.WILSON,
     bootstrap: int = 1000,
 ) -> dict[str, Any]:
     """Everything an ops manager checks on a project's quality for a period, as one JSON-ready dict."""
-    project = policies.readable_project(session, principal, project_id)
+    project = readable_project(session, principal, project_id)
     scope = scope_of(principal)
     q = question_info(project.taxonomy, question)
     start, end = period_bounds(project.reporting_tz, date_from, date_to)

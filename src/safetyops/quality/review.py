@@ -14,35 +14,22 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safetyops.auth import policies
 from safetyops.auth.audit import record
-from safetyops.auth.models import Role
+from safetyops.auth.policies import ProjectPolicy, QaPolicy, deny, hidden, readable_project
 from safetyops.auth.principal import Principal
 from safetyops.db.base import utcnow
-from safetyops.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem
+from safetyops.errors import Conflict, InvalidInput, Problem
 from safetyops.guidelines.taxonomy import Taxonomy, validate_answer
 from safetyops.projects.models import GoldAnswer, Item, Project
+from safetyops.quality.enums import DisputeOutcome, ErrorType, IntervalMethod, QaStage, SampleMode, VerdictChoice
 from safetyops.quality.frame import period_bounds
-from safetyops.quality.intervals import IntervalMethod, audit_sample_size
+from safetyops.quality.intervals import audit_sample_size
 from safetyops.quality.loading import labeler_info
-from safetyops.quality.models import (
-    DisputeOutcome,
-    ErrorType,
-    QaBlindAnswer,
-    QaDispute,
-    QaDisputeDecision,
-    QaPlan,
-    QaTask,
-    QaVerdict,
-)
+from safetyops.quality.models import QaBlindAnswer, QaDispute, QaDisputeDecision, QaPlan, QaTask, QaVerdict
 from safetyops.quality.rates import grouped_rates, rate_row
 from safetyops.quality.scope import Scope, actor_of, scope_of
 from safetyops.work.models import Label
 from safetyops.workforce.models import Labeler
-
-REVIEWERS = (Role.QA_REVIEWER, Role.OPS_MANAGER, Role.ADMIN)
-DECIDERS = (Role.QA_REVIEWER, Role.OPS_MANAGER, Role.ADMIN, Role.POLICY_EXPERT)
-
 
 # ------------------------------------------------------------------------------------------------ plan
 
@@ -61,7 +48,7 @@ def sample_sizes(
     for labeler, n in populations.items():
         if n == 0:
             out[labeler] = 0
-        elif mode == "rate":
+        elif mode == SampleMode.RATE:
             out[labeler] = min(n, math.ceil(round(rate * n, 9)))
         else:
             out[labeler] = audit_sample_size(accuracy, margin, population=n, confidence=confidence)
@@ -74,7 +61,7 @@ def create_plan(
     project_id: int,
     day: date,
     *,
-    mode: str = "rate",
+    mode: str = SampleMode.RATE,
     rate: float | None = None,
     expected_accuracy: float = 0.9,
     margin: float = 0.05,
@@ -82,15 +69,15 @@ def create_plan(
     seed: int | None = None,
 ) -> dict[str, Any]:
     """Sample each labeler's labels of one reporting day (gold items excluded) into QA tasks."""
-    policies.require_role(principal, *REVIEWERS)
-    project = policies.readable_project(session, principal, project_id)
-    if mode not in ("rate", "margin"):
-        raise InvalidInput("mode must be rate or margin", [Problem(mode, "mode")])
+    QaPolicy.can_plan.require(principal)
+    project = readable_project(session, principal, project_id)
+    if mode not in list(SampleMode):
+        raise InvalidInput(f"mode must be {' or '.join(SampleMode)}", [Problem(mode, "mode")])
     use_rate = project.qa_rate if rate is None else rate
     if not 0.0 <= use_rate <= 1.0:
         raise InvalidInput("rate must be within [0, 1]", [Problem(str(use_rate), "rate")])
     try:
-        if mode == "margin":
+        if mode == SampleMode.MARGIN:
             audit_sample_size(expected_accuracy, margin, confidence=confidence)
     except ValueError as exc:
         raise InvalidInput(str(exc), [Problem(str(exc), "margin")]) from None
@@ -167,12 +154,12 @@ def _item_view(item: Item) -> dict[str, Any]:
 
 
 def _task_for_reviewer(session: Session, principal: Principal, task_id: int) -> tuple[QaTask, Project]:
-    policies.require_role(principal, *REVIEWERS)
+    QaPolicy.can_review.require(principal)
     task = session.get(QaTask, task_id)
-    if task is None or not policies.can_read_project(session, principal, task.project_id):
-        raise NotFound(f"no QA task {task_id} for you")
-    if task.reviewer_id is not None and task.reviewer_id != principal.user_id:
-        raise Forbidden("another reviewer has taken this QA task")
+    if task is None or not ProjectPolicy.can_read(session, principal, task.project_id):
+        raise hidden("QA task", task_id)
+    if not QaPolicy.can_work_on_task(principal, task.reviewer_id):
+        raise deny("another reviewer has taken this QA task")
     return task, session.get_one(Project, task.project_id)
 
 
@@ -182,7 +169,7 @@ def _blind_view(session: Session, task: QaTask, project: Project) -> dict[str, A
     return {
         "task_id": task.id,
         "project_id": task.project_id,
-        "stage": "answer",
+        "stage": QaStage.ANSWER.value,
         "item": _item_view(item),
         "taxonomy": project.taxonomy,
     }
@@ -196,7 +183,7 @@ def _revealed_view(session: Session, task: QaTask, blind: QaBlindAnswer) -> dict
     return {
         "task_id": task.id,
         "project_id": task.project_id,
-        "stage": "verdict" if verdict is None else "done",
+        "stage": (QaStage.VERDICT if verdict is None else QaStage.DONE).value,
         "item": _item_view(session.get_one(Item, task.item_id)),
         "your_answer": blind.answer,
         "original": {
@@ -207,7 +194,7 @@ def _revealed_view(session: Session, task: QaTask, blind: QaBlindAnswer) -> dict
             "created_at": label.created_at,
         },
         "agrees": agrees,
-        "verdict_form": {"verdicts": ["correct", "wrong"], "error_types": [e.value for e in ErrorType]},
+        "verdict_form": {"verdicts": [v.value for v in VerdictChoice], "error_types": [e.value for e in ErrorType]},
         "verdict": _verdict_dict(verdict) if verdict else None,
     }
 
@@ -215,8 +202,8 @@ def _revealed_view(session: Session, task: QaTask, blind: QaBlindAnswer) -> dict
 def next_review(session: Session, principal: Principal, project_id: int) -> dict[str, Any] | None:
     """The reviewer's unfinished task (at the stage it is in), or the oldest untaken one, taken now and shown
     blind (the item only). None: nothing to review."""
-    policies.require_role(principal, *REVIEWERS)
-    project = policies.readable_project(session, principal, project_id)
+    QaPolicy.can_review.require(principal)
+    project = readable_project(session, principal, project_id)
     judged = select(QaVerdict.task_id).where(QaVerdict.project_id == project.id)
     mine = session.scalar(
         select(QaTask)
@@ -323,8 +310,8 @@ def submit_verdict(
 
 def feedback_inbox(session: Session, principal: Principal) -> list[dict[str, Any]]:
     """The caller's own verdicts that carry feedback or find an error, newest first, with dispute status."""
-    if principal.labeler_id is None:
-        raise Forbidden("the feedback inbox belongs to labelers; this user has no labeler profile")
+    if not QaPolicy.can_read_feedback(principal):
+        raise deny("the feedback inbox belongs to labelers; this user has no labeler profile")
     stmt = (
         select(QaVerdict, Label.answer, Item.external_id, Item.content_text, QaDispute, QaDisputeDecision)
         .join(QaTask, QaTask.id == QaVerdict.task_id)
@@ -362,8 +349,8 @@ def feedback_inbox(session: Session, principal: Principal) -> list[dict[str, Any
 def open_dispute(session: Session, principal: Principal, verdict_id: int, reason: str) -> dict[str, Any]:
     """A labeler disputes a verdict that found an error in their own label."""
     verdict = session.get(QaVerdict, verdict_id)
-    if verdict is None or principal.labeler_id is None or verdict.labeler_id != principal.labeler_id:
-        raise NotFound(f"no verdict {verdict_id} on your labels")
+    if verdict is None or not QaPolicy.can_dispute(principal, verdict.labeler_id):
+        raise hidden("verdict", verdict_id)
     if verdict.correct:
         raise Conflict("this verdict found your label correct; there is nothing to dispute")
     if not reason.strip():
@@ -378,8 +365,8 @@ def open_dispute(session: Session, principal: Principal, verdict_id: int, reason
 
 
 def list_disputes(session: Session, principal: Principal, project_id: int) -> list[dict[str, Any]]:
-    policies.require_role(principal, *DECIDERS)
-    project = policies.readable_project(session, principal, project_id)
+    QaPolicy.can_read_disputes.require(principal)
+    project = readable_project(session, principal, project_id)
     stmt = (
         select(QaDispute, QaVerdict, QaDisputeDecision)
         .join(QaVerdict, QaVerdict.id == QaDispute.verdict_id)
@@ -402,16 +389,15 @@ def decide_dispute(
     session: Session, principal: Principal, dispute_id: int, outcome: str, note: str = ""
 ) -> dict[str, Any]:
     """A second reviewer (never the one who gave the verdict) upholds or overturns it."""
-    policies.require_role(principal, *DECIDERS)
+    QaPolicy.can_decide_disputes.require(principal)
     dispute = session.get(QaDispute, dispute_id)
-    if dispute is None:
-        raise NotFound(f"no dispute {dispute_id}")
-    verdict = session.get_one(QaVerdict, dispute.verdict_id)
-    policies.readable_project(session, principal, verdict.project_id)
+    verdict = session.get_one(QaVerdict, dispute.verdict_id) if dispute is not None else None
+    if dispute is None or verdict is None or not ProjectPolicy.can_read(session, principal, verdict.project_id):
+        raise hidden("dispute", dispute_id)
     if outcome not in {o.value for o in DisputeOutcome}:
-        raise InvalidInput("outcome must be upheld or overturned", [Problem(outcome, "outcome")])
-    if verdict.reviewer_id == principal.user_id:
-        raise Forbidden("a dispute is decided by a second reviewer, not the one who gave the verdict")
+        raise InvalidInput(f"outcome must be {' or '.join(DisputeOutcome)}", [Problem(outcome, "outcome")])
+    if not QaPolicy.can_decide_dispute(principal, verdict.reviewer_id):
+        raise deny("a dispute is decided by a second reviewer, not the one who gave the verdict")
     if session.scalar(select(QaDisputeDecision.id).where(QaDisputeDecision.dispute_id == dispute.id)) is not None:
         raise Conflict("this dispute is already decided")
     decision = QaDisputeDecision(dispute_id=dispute.id, decided_by=principal.user_id, outcome=outcome, note=note)
@@ -448,7 +434,7 @@ def verdict_rows(
 def score_verdicts(
     session: Session,
     rows: list[tuple[int, bool, str | None, str | None]],
-    method: IntervalMethod = "wilson",
+    method: str = IntervalMethod.WILSON,
     overall_key: Any = None,
     overall_name: str = "",
 ) -> dict[str, Any]:
@@ -480,9 +466,9 @@ def qa_scores(
     *,
     date_from: date | None = None,
     date_to: date | None = None,
-    method: IntervalMethod = "wilson",
+    method: str = IntervalMethod.WILSON,
 ) -> dict[str, Any]:
-    project = policies.readable_project(session, principal, project_id)
+    project = readable_project(session, principal, project_id)
     scope = scope_of(principal)
     start, end = period_bounds(project.reporting_tz, date_from, date_to)
     rows = verdict_rows(session, project, scope, start, end)

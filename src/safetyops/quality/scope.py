@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from safetyops.auth import policies
-from safetyops.auth.models import Role
+from safetyops.auth.enums import Role
+from safetyops.auth.policies import LabelerPolicy, QualityPolicy, deny
 from safetyops.auth.principal import Principal
-from safetyops.errors import Forbidden
 
 
 @dataclass(frozen=True)
@@ -26,12 +25,12 @@ def scope_of(principal: Principal) -> Scope:
     """Vendor isolation: vendor managers see their vendor's labelers, labelers themselves; requesters none."""
     if principal.role is Role.LABELER:
         return Scope(principal.vendor_id, principal.labeler_id if principal.labeler_id is not None else -1)
-    vendor = policies.vendor_filter(principal)
-    if vendor == -1 and not policies.is_vendor_bound(principal):
-        raise Forbidden("labeler-level quality data is for ops, QA, policy experts and vendor managers")
+    if not QualityPolicy.can_read_labeler_data(principal):
+        raise deny("labeler-level quality data is for ops, QA, policy experts and vendor managers")
+    vendor = LabelerPolicy.vendor_filter(principal)
     return Scope(vendor, None)
 
 
 def actor_of(principal: Principal) -> int | None:
-    """The user id to record as the actor (None for the command line, which runs as the operator)."""
-    return principal.user_id if principal.user_id > 0 else None
+    """The user id to record as the actor (None for the system principal, which is no user)."""
+    return principal.user_id

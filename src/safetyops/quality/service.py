@@ -16,24 +16,20 @@ from numpy.typing import NDArray
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from safetyops.auth import policies
 from safetyops.auth.audit import record
-from safetyops.auth.models import Role
+from safetyops.auth.policies import ProjectPolicy, QualityPolicy, hidden, readable_project
 from safetyops.auth.principal import Principal
 from safetyops.errors import InvalidInput, NotFound, Problem
-from safetyops.projects.models import Item
+from safetyops.projects.models import Item, Project
 from safetyops.quality.aggregation import DS_SMOOTHING, aggregate_frame
+from safetyops.quality.enums import AccuracyGroup, IntervalMethod
 from safetyops.quality.frame import local_days, on_gold, period_bounds, question_info
-from safetyops.quality.intervals import IntervalMethod
 from safetyops.quality.loading import final_labels, labeler_info, latest_run, load_gold, load_labels, run_summary
 from safetyops.quality.models import AggregationRun, ExpertDecision, ExpertReview, FinalLabel
 from safetyops.quality.rates import agreement_stats, class_metrics, grouped_rates, rate_row
 from safetyops.quality.scope import actor_of, scope_of
 
-AGGREGATORS = (Role.OPS_MANAGER, Role.ADMIN, Role.POLICY_EXPERT)
-EXPERTS = (Role.OPS_MANAGER, Role.ADMIN, Role.POLICY_EXPERT, Role.QA_REVIEWER)
-GROUPS = ("labeler", "vendor", "site", "project", "policy", "day")
-CLI_PRINCIPAL = Principal(user_id=0, username="cli", role=Role.ADMIN)
+GROUPS = tuple(g.value for g in AccuracyGroup)
 
 
 # ------------------------------------------------------------------------------------------------ accuracy
@@ -48,7 +44,7 @@ def accuracy(
     date_from: date | None = None,
     date_to: date | None = None,
     group_by: str = "labeler",
-    method: IntervalMethod = "wilson",
+    method: str = IntervalMethod.WILSON,
     against: str = "gold",
 ) -> dict[str, Any]:
     """Accuracy against gold (or the newest final labels) per labeler, vendor, site, project, policy or day,
@@ -57,7 +53,7 @@ def accuracy(
         raise InvalidInput(f"group_by must be one of {', '.join(GROUPS)}", [Problem(group_by, "group_by")])
     if method not in ("wilson", "clopper-pearson"):
         raise InvalidInput("method must be wilson or clopper-pearson", [Problem(str(method), "method")])
-    project = policies.readable_project(session, principal, project_id)
+    project = readable_project(session, principal, project_id)
     scope = scope_of(principal)
     q = question_info(project.taxonomy, question)
     start, end = period_bounds(project.reporting_tz, date_from, date_to)
@@ -127,7 +123,7 @@ def agreement(
     bootstrap: int = 1000,
 ) -> dict[str, Any]:
     """Agreement among the labels a caller may see (a vendor manager: among their own vendor's labelers)."""
-    project = policies.readable_project(session, principal, project_id)
+    project = readable_project(session, principal, project_id)
     scope = scope_of(principal)
     q = question_info(project.taxonomy, question)
     start, end = period_bounds(project.reporting_tz, date_from, date_to)
@@ -163,8 +159,8 @@ def run_aggregation(
     `smoothing` is Dawid–Skene's (method ds; 0 = the plain maximum-likelihood fit). The run row has no column
     for it yet: it is returned here and kept in the audit entry of the run.
     """
-    policies.require_role(principal, *AGGREGATORS)
-    project = policies.readable_project(session, principal, project_id)
+    QualityPolicy.can_aggregate.require(principal)
+    project = readable_project(session, principal, project_id)
     if tie not in ("expert_review", "severity"):
         raise InvalidInput("tie must be expert_review or severity", [Problem(tie, "tie")])
     if not 0.0 <= threshold <= 1.0:
@@ -233,7 +229,7 @@ def run_aggregation(
 def list_final_labels(
     session: Session, principal: Principal, project_id: int, run_id: int | None = None, limit: int = 1000
 ) -> dict[str, Any]:
-    project = policies.readable_project(session, principal, project_id)
+    project = readable_project(session, principal, project_id)
     run = session.get(AggregationRun, run_id) if run_id is not None else latest_run(session, project.id)
     if run is None or run.project_id != project.id:
         raise NotFound("no aggregation run for this project; run one first")
@@ -253,8 +249,8 @@ def review_queue(
     session: Session, principal: Principal, project_id: int, *, include_resolved: bool = False, limit: int = 200
 ) -> list[dict[str, Any]]:
     """Items waiting for an expert (newest run first); resolved ones only when asked."""
-    policies.require_role(principal, *EXPERTS)
-    project = policies.readable_project(session, principal, project_id)
+    QualityPolicy.can_read_review_queue.require(principal)
+    project = readable_project(session, principal, project_id)
     stmt = (
         select(ExpertReview, Item.external_id, Item.content_text)
         .join(Item, Item.id == ExpertReview.item_id)
@@ -296,11 +292,11 @@ def resolve_review(
     session: Session, principal: Principal, review_id: int, label: str, note: str = ""
 ) -> dict[str, Any]:
     """An expert decides an item's final label (a new decision row; the newest one counts)."""
-    policies.require_role(principal, *EXPERTS)
+    QualityPolicy.can_decide_review.require(principal)
     review = session.get(ExpertReview, review_id)
-    if review is None:
-        raise NotFound(f"no review item {review_id}")
-    project = policies.readable_project(session, principal, review.project_id)
+    if review is None or not ProjectPolicy.can_read(session, principal, review.project_id):
+        raise hidden("review item", review_id)
+    project = session.get_one(Project, review.project_id)
     run = session.get_one(AggregationRun, review.run_id)
     q = question_info(project.taxonomy, run.question)
     if label not in q.classes:

@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from safetyops.errors import Problem
-from safetyops.guidelines.taxonomy import QuestionType, Taxonomy
+from safetyops.guidelines.enums import QuestionType
+from safetyops.guidelines.taxonomy import Taxonomy
 
 FIELD_PREFIX = "q."
 MAX_TIME_MS = 24 * 3600 * 1000

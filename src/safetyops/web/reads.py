@@ -11,14 +11,15 @@ from typing import Any
 from sqlalchemy import Engine, case, func, select
 from sqlalchemy.orm import Session
 
-from safetyops.auth import policies
 from safetyops.auth.models import ApiToken
+from safetyops.auth.policies import STAFF, ProjectPolicy, hidden
 from safetyops.auth.principal import Principal
 from safetyops.auth.service import hash_token
 from safetyops.db.base import utcnow
-from safetyops.errors import NotFound
-from safetyops.projects.models import Item, Project, ProjectStatus
-from safetyops.work.models import Assignment, AssignmentStatus, Label
+from safetyops.projects.enums import ProjectStatus
+from safetyops.projects.models import Item, Project
+from safetyops.work.enums import AssignmentStatus
+from safetyops.work.models import Assignment, Label
 from safetyops.work.service import ProjectRules
 
 
@@ -38,7 +39,7 @@ class ProjectRow:
 
 def home_projects(session: Session, principal: Principal) -> list[ProjectRow]:
     """Projects for the home page: labelers get those they may work on, staff get counts, others what they read."""
-    visible = policies.project_ids_visible(session, principal)
+    visible = ProjectPolicy.visible_ids(session, principal)
     query = select(Project).order_by(Project.id)
     if visible is not None:
         if not visible:
@@ -46,8 +47,8 @@ def home_projects(session: Session, principal: Principal) -> list[ProjectRow]:
         query = query.where(Project.id.in_(visible))
     projects = list(session.scalars(query))
     if principal.labeler_id is not None:
-        return [_row(p, can_work=True) for p in projects if policies.can_work_on(session, principal, p.id)]
-    if not principal.is_staff:
+        return [_row(p, can_work=True) for p in projects if ProjectPolicy.can_work_on(session, principal, p.id)]
+    if not STAFF(principal):
         return [_row(p) for p in projects]
     items = {
         pid: (int(total), int(open_ or 0))
@@ -99,7 +100,7 @@ def open_task(engine: Engine, principal: Principal, rules: ProjectRules) -> dict
     if principal.labeler_id is None or rules.status != ProjectStatus.ACTIVE.value:
         return None
     with Session(engine) as session:
-        if not policies.can_work_on(session, principal, rules.id):
+        if not ProjectPolicy.can_work_on(session, principal, rules.id):
             return None
         row = session.execute(
             select(Assignment.id, Assignment.expires_at, Item)
@@ -128,7 +129,7 @@ def assigned_task(engine: Engine, principal: Principal, assignment_id: int, rule
             .where(Assignment.id == assignment_id)
         ).first()
     if row is None or row[0] != principal.labeler_id or row[1] != rules.id:
-        raise NotFound(f"no assignment {assignment_id} for you")
+        raise hidden("assignment", assignment_id)
     return task_view(assignment_id, row[3], row[2].isoformat(), rules)
 
 

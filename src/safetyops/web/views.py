@@ -23,10 +23,11 @@ from starlette.types import Scope
 
 from safetyops.auth import service as auth_service
 from safetyops.auth.deps import principal_of
+from safetyops.auth.policies import STAFF
 from safetyops.auth.principal import Principal
 from safetyops.config import get_settings
 from safetyops.errors import InvalidInput, Problem, SafetyOpsError, Unauthorized
-from safetyops.guidelines.taxonomy import QuestionType
+from safetyops.guidelines.enums import QuestionType
 from safetyops.projects.schemas import DataCredit
 from safetyops.web import forms, reads, security
 from safetyops.web.i18n import COOKIE as LANG_COOKIE
@@ -225,7 +226,7 @@ def logout(request: Request, form: FormDep) -> Response:
         with Session(_engine(request)) as session, session.begin():
             token_id = reads.token_id(session, raw)
             if token_id is not None:
-                auth_service.revoke_token(session, token_id, principal.user_id)
+                auth_service.revoke_token(session, principal, token_id)
     response = RedirectResponse("/login", status_code=303)
     security.clear_session_cookie(request, response)
     security.rotate_csrf(request)
@@ -242,7 +243,13 @@ def home(request: Request) -> Response:
         return _to_login(request)
     with Session(_engine(request)) as session:
         projects = reads.home_projects(session, principal)
-    context = _context(request, principal, projects=projects, credits=_credits(*(p.data_credit for p in projects)))
+    context = _context(
+        request,
+        principal,
+        projects=projects,
+        sees_all=STAFF(principal),
+        credits=_credits(*(p.data_credit for p in projects)),
+    )
     return _page(request, "home.html", context)
 
 
@@ -256,7 +263,7 @@ def workbench(project_id: int, request: Request) -> Response:
         return _to_login(request)
     engine = _engine(request)
     try:
-        rules = work_service.project_rules(engine, project_id)
+        rules = work_service.rules_for_worker(engine, principal, project_id)
         task = _current_or_next(engine, principal, rules)
     except SafetyOpsError as exc:
         return _error(request, principal, exc, retry_url=f"/work/{project_id}")
@@ -273,7 +280,7 @@ def submit(project_id: int, request: Request, form: FormDep) -> Response:
     engine = _engine(request)
     here = f"/work/{project_id}"
     try:
-        rules = work_service.project_rules(engine, project_id)
+        rules = work_service.rules_for_worker(engine, principal, project_id)
         assignment_id = _int_field(form, "assignment_id")
         key = _str(form.get("idempotency_key")) or ""
         if not 1 <= len(key) <= 100:
@@ -311,7 +318,7 @@ def skip(project_id: int, request: Request, form: FormDep) -> Response:
     engine = _engine(request)
     here = f"/work/{project_id}"
     try:
-        rules = work_service.project_rules(engine, project_id)
+        rules = work_service.rules_for_worker(engine, principal, project_id)
         assignment_id = _int_field(form, "assignment_id")
         reason = _str(form.get("reason")) or ""
         note = (_str(form.get("note")) or "").strip()[:MAX_SKIP_NOTE]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import Any
 
@@ -10,15 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safetyops.db.base import Base, BigId, JSONType, utcnow
-
-
-class AssignmentStatus(enum.StrEnum):
-    LEASED = "leased"
-    SUBMITTED = "submitted"
-    EXPIRED = "expired"
-    SKIPPED = "skipped"
-    RELEASED = "released"
-
+from safetyops.work.enums import AssignmentStatus
 
 # Leases and labels carry no foreign keys to their project, item, labeler or lease: the queue's statements
 # take each of those from a row they hold locked or from the signed-in labeler, nothing is ever deleted,

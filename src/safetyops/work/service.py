@@ -12,18 +12,20 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from safetyops.auth import policies
+from safetyops.auth.policies import ProjectPolicy, TaskPolicy, deny, hidden, readable_project
 from safetyops.auth.principal import Principal
 from safetyops.cache import ExpiringCache
 from safetyops.config import get_settings
 from safetyops.db import raw
 from safetyops.db.base import utcnow
 from safetyops.db.engine import is_sqlite
-from safetyops.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound
+from safetyops.errors import Conflict, Forbidden, Gone, InvalidInput
 from safetyops.guidelines.taxonomy import Taxonomy, validate_answer
-from safetyops.projects.models import Project, ProjectStatus
+from safetyops.projects.enums import ProjectStatus
+from safetyops.projects.models import Project
 from safetyops.work import queue
-from safetyops.work.models import AssignmentStatus
+from safetyops.work.enums import AssignmentStatus
+from safetyops.workforce.enums import LabelerStatus
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def project_rules(engine: Engine, project_id: int) -> ProjectRules:
     with Session(engine) as session:
         project = session.get(Project, project_id)
         if project is None:
-            raise NotFound(f"no project {project_id}")
+            raise hidden("project", project_id)
         rules = ProjectRules(
             id=project.id,
             status=project.status,
@@ -77,19 +79,31 @@ def project_rules(engine: Engine, project_id: int) -> ProjectRules:
     return rules
 
 
-def _check_may_work(engine: Engine, principal: Principal, rules: ProjectRules) -> None:
-    if principal.labeler_id is None:
-        raise Forbidden("only labelers take tasks; this user has no labeler profile")
-    key = (principal.user_id, rules.id)
+def rules_for_worker(engine: Engine, principal: Principal, project_id: int) -> ProjectRules:
+    """The queue rules of a project this labeler may work on; a project they may not work on gets the same 404
+    as one that does not exist. Someone who takes no tasks gets that 404 too for a project they may not see,
+    and 403 for one they may."""
+    if principal.labeler_id is None or not TaskPolicy.can_take_tasks(principal):
+        with Session(engine) as session:
+            readable_project(session, principal, project_id)
+        raise deny("only labelers take tasks; this user has no labeler profile")
+    key = (principal.labeler_id, project_id)
     allowed = _eligible_cache.get(key)
     if allowed is None:
         with Session(engine) as session:
-            allowed = policies.can_work_on(session, principal, rules.id)
+            allowed = ProjectPolicy.can_work_on(session, principal, project_id)
         _eligible_cache.put(key, allowed)
     if not allowed:
-        raise NotFound(f"no project {rules.id} for you")
-    if principal.labeler_status != "production":
-        raise Forbidden(f"labeler status is '{principal.labeler_status}'; production tasks need 'production'")
+        raise hidden("project", project_id)
+    return project_rules(engine, project_id)
+
+
+def _check_ready(principal: Principal, rules: ProjectRules) -> None:
+    """A labeler who may work on the project takes production tasks once in production and certified."""
+    if principal.labeler_status != LabelerStatus.PRODUCTION:
+        raise Forbidden(
+            f"labeler status is '{principal.labeler_status}'; production tasks need '{LabelerStatus.PRODUCTION}'"
+        )
     missing = set(rules.required_certifications) - set(principal.certifications)
     if missing:
         raise Forbidden(f"this project needs the certifications: {', '.join(sorted(missing))}")
@@ -113,8 +127,8 @@ def _atomic_writes(engine: Engine) -> AbstractContextManager[raw.Db]:
 
 def next_task(engine: Engine, principal: Principal, project_id: int) -> dict[str, Any] | None:
     """Lease the next item for this labeler; None when there is no work for them now."""
-    rules = project_rules(engine, project_id)
-    _check_may_work(engine, principal, rules)
+    rules = rules_for_worker(engine, principal, project_id)
+    _check_ready(principal, rules)
     if rules.status != ProjectStatus.ACTIVE.value:
         raise Conflict(f"project {project_id} is {rules.status}; it serves no tasks")
     assert principal.labeler_id is not None
@@ -224,8 +238,8 @@ def submit(
 ) -> dict[str, Any]:
     """Store one label. A retry with the same idempotency key returns the first result unchanged."""
     labeler_id = principal.labeler_id
-    if labeler_id is None:
-        raise Forbidden("only labelers submit labels")
+    if labeler_id is None or not TaskPolicy.can_take_tasks(principal):
+        raise deny("only labelers submit labels")
     label = _Submitted(labeler_id, assignment_id, answer, idempotency_key, time_spent_ms)
     try:
         return _submit_live(engine, label) or _submit_any(engine, label)
@@ -295,7 +309,7 @@ def _lease_project(engine: Engine, labeler_id: int, assignment_id: int) -> int:
         with raw.lend(engine) as db:
             owner = db.execute(_LEASE_OWNER, {"aid": assignment_id}).fetchone()
     if owner is None or owner[1] != labeler_id:
-        raise NotFound(f"no assignment {assignment_id} for you")
+        raise hidden("assignment", assignment_id)
     return int(owner[0])
 
 
@@ -337,7 +351,7 @@ def _submit_any(engine: Engine, label: _Submitted) -> dict[str, Any]:
             return first
         lease = _lease_row(db, label.assignment_id)
         if lease is None or lease.labeler_id != label.labeler_id:
-            raise NotFound(f"no assignment {label.assignment_id} for you")
+            raise hidden("assignment", label.assignment_id)
         rules = project_rules(engine, lease.project_id)
         _check_answer(rules, label)
         _close_assignment(db, lease)
@@ -387,8 +401,8 @@ def give_back(engine: Engine, principal: Principal, assignment_id: int, reason: 
     status = AssignmentStatus.SKIPPED if skip else AssignmentStatus.RELEASED
     with raw.transaction(engine) as db:
         lease = _lease_row(db, assignment_id)
-        if lease is None or principal.labeler_id is None or lease.labeler_id != principal.labeler_id:
-            raise NotFound(f"no assignment {assignment_id} for you")
+        if lease is None or not TaskPolicy.owns(principal, lease.labeler_id):
+            raise hidden("assignment", assignment_id)
         params = {"aid": assignment_id, "new": status.value, "now": db.time(utcnow()), "reason": reason}
         if lease.status == AssignmentStatus.LEASED.value:
             if db.execute(_GIVE_BACK, {**params, "old": lease.status}).rowcount == 1 and not lease.is_gold:
@@ -406,16 +420,16 @@ def correct_label(
     engine: Engine, principal: Principal, label_id: int, answer: Any, idempotency_key: str
 ) -> dict[str, Any]:
     """A labeler corrects their own label: a new event that supersedes it (the first stays)."""
-    if principal.labeler_id is None:
-        raise Forbidden("only labelers correct their labels")
+    if principal.labeler_id is None or not TaskPolicy.can_take_tasks(principal):
+        raise deny("only labelers correct their labels")
     label = _Submitted(principal.labeler_id, 0, answer, idempotency_key, 0)
     with raw.transaction(engine) as db:
         first = _first_submit(db, principal.labeler_id, idempotency_key, None)
         if first is not None:
             return first
         original = db.execute(_ORIGINAL, {"id": label_id}).fetchone()
-        if original is None or original[2] != principal.labeler_id:
-            raise NotFound(f"no label {label_id} for you")
+        if original is None or not TaskPolicy.owns(principal, original[2]):
+            raise hidden("label", label_id)
         project_id, item_id, _, is_gold = original
         _check_answer(project_rules(engine, project_id), label)
         created_at = utcnow()

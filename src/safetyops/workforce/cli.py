@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from safetyops.auth.principal import SYSTEM
 from safetyops.clikit import JSON, read_file, say, show, typer_app
 from safetyops.workforce.enums import LabelerStatus
 from safetyops.workforce.roster import COLUMNS as ROSTER_COLUMNS
@@ -25,7 +26,7 @@ def create_vendor(name: str, regions: str = typer.Option("", help="data regions,
     from safetyops.workforce import service
 
     with session_scope() as session:
-        vendor = service.create_vendor(session, name, None, _split(regions))
+        vendor = service.create_vendor(session, SYSTEM, name, _split(regions))
         say(f"created vendor {vendor.name} (id {vendor.id})")
 
 
@@ -67,9 +68,9 @@ def create_labeler(
         v = service.get_vendor(session, vendor)
         labeler = service.create_labeler(
             session,
-            v,
+            SYSTEM,
+            v.id,
             username,
-            actor_id=None,
             password=password,
             languages=_split(languages),
             markets=_split(markets),
@@ -95,7 +96,7 @@ def list_labelers(vendor: str = typer.Option(None, help="only this vendor"), as_
                 "markets": lab.markets,
                 "status": lab.status,
             }
-            for lab in service.list_labelers(session, vendor_id)
+            for lab in service.list_labelers(session, SYSTEM, vendor_id)
         ]
     show(rows, as_json)
 
@@ -119,7 +120,7 @@ def import_roster(
     data = read_file(roster)
     with session_scope() as session:
         v = service.get_vendor(session, vendor)
-        result = service.import_roster(session, v, data, str(roster), actor_id=None, dry_run=dry_run)
+        result = service.import_roster(session, SYSTEM, v.id, data, str(roster), dry_run=dry_run)
     verb = "would create" if dry_run else "created"
     say(
         f"{roster}: {result.rows} rows for {v.name}: {verb} {len(result.created)}, "

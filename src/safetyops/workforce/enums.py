@@ -1,7 +1,4 @@
-"""The vocabulary of the workforce: labeler statuses, training module kinds and module statuses.
-
-Imported by models, schemas, the pure roster and timeline modules, and the CLI.
-"""
+"""The workforce area's vocabulary: labeler status, training module kinds and their status."""
 
 from __future__ import annotations
 

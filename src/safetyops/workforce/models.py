@@ -10,7 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from safetyops.db.base import Base, JSONType, utcnow
 from safetyops.workforce.enums import LabelerStatus, ModuleStatus
-from safetyops.workforce.enums import ModuleKind as ModuleKind
 
 
 class Vendor(Base):

@@ -6,7 +6,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from safetyops.workforce.models import LabelerStatus
+from safetyops.workforce.enums import LabelerStatus
 
 
 class VendorIn(BaseModel):

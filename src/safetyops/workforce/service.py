@@ -1,4 +1,5 @@
-"""Workforce use cases: vendors, sites, labelers (with the user account a labeler signs in with), rosters."""
+"""Workforce use cases: vendors, sites, labelers (with the user account a labeler signs in with), rosters.
+Each use case checks access first (auth.policies): vendor isolation holds for every face."""
 
 from __future__ import annotations
 
@@ -10,24 +11,30 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safetyops.auth.audit import record
-from safetyops.auth.models import Role, User
-from safetyops.auth.service import create_user
+from safetyops.auth.enums import Role
+from safetyops.auth.models import User
+from safetyops.auth.policies import LabelerPolicy, VendorPolicy, deny, hidden
+from safetyops.auth.principal import Principal
+from safetyops.auth.service import insert_user
 from safetyops.errors import Conflict, InvalidInput, NotFound, Problem, ProblemList
-from safetyops.workforce.models import Labeler, LabelerStatus, Site, Vendor
+from safetyops.workforce.enums import LabelerStatus
+from safetyops.workforce.models import Labeler, Site, Vendor
 from safetyops.workforce.roster import RESERVED_CERT_PREFIX, RosterRow, parse_roster
 
 
-def create_vendor(session: Session, name: str, actor_id: int | None, data_regions: list[str] | None = None) -> Vendor:
+def create_vendor(session: Session, principal: Principal, name: str, data_regions: list[str] | None = None) -> Vendor:
+    VendorPolicy.can_create.require(principal)
     if session.scalar(select(Vendor.id).where(Vendor.name == name)) is not None:
         raise Conflict(f"vendor '{name}' already exists")
     vendor = Vendor(name=name, data_regions=data_regions or [])
     session.add(vendor)
     session.flush()
-    record(session, actor_id, "vendor.create", "vendor", vendor.id, {"name": name})
+    record(session, principal, "vendor.create", "vendor", vendor.id, {"name": name})
     return vendor
 
 
 def get_vendor(session: Session, ref: int | str) -> Vendor:
+    """Building block: a vendor by id, or by name when `ref` is not a number (for the command line)."""
     vendor = (
         session.get(Vendor, int(ref))
         if str(ref).isdigit()
@@ -38,27 +45,48 @@ def get_vendor(session: Session, ref: int | str) -> Vendor:
     return vendor
 
 
+def list_vendors(session: Session, principal: Principal) -> list[Vendor]:
+    """Every vendor for those who see all; a vendor-bound person their own only."""
+    query = select(Vendor).order_by(Vendor.id)
+    only = VendorPolicy.visible(principal)
+    if only is not None:
+        query = query.where(Vendor.id == only)
+    return list(session.scalars(query))
+
+
+def managed_vendor(session: Session, principal: Principal, vendor_id: int) -> Vendor:
+    """The vendor, for someone who manages it: 403 for anyone else (a rule on the id alone, checked before
+    the vendor is looked up, so the answer does not tell whether it exists); 404 for a missing one."""
+    if not VendorPolicy.can_manage(principal, vendor_id):
+        raise deny("you may only manage your own vendor's sites, labelers and roster")
+    vendor = session.get(Vendor, vendor_id)
+    if vendor is None:
+        raise hidden("vendor", vendor_id)
+    return vendor
+
+
 def create_site(
     session: Session,
-    vendor: Vendor,
+    principal: Principal,
+    vendor_id: int,
     name: str,
-    actor_id: int | None,
     country: str = "",
     timezone: str = "UTC",
 ) -> Site:
+    vendor = managed_vendor(session, principal, vendor_id)
     site = Site(vendor_id=vendor.id, name=name, country=country, timezone=timezone)
     session.add(site)
     session.flush()
-    record(session, actor_id, "site.create", "site", site.id, {"vendor_id": vendor.id, "name": name})
+    record(session, principal, "site.create", "site", site.id, {"vendor_id": vendor.id, "name": name})
     return site
 
 
 def create_labeler(
     session: Session,
-    vendor: Vendor,
+    principal: Principal,
+    vendor_id: int,
     username: str,
     *,
-    actor_id: int | None,
     password: str | None = None,
     name: str = "",
     languages: list[str] | None = None,
@@ -67,15 +95,46 @@ def create_labeler(
     status: LabelerStatus = LabelerStatus.PRODUCTION,
     start_date: date | None = None,
 ) -> Labeler:
-    """A labeler profile and the user account it signs in with."""
-    user = create_user(
+    """A labeler profile and the user account it signs in with (staff, or the vendor's own manager)."""
+    vendor = managed_vendor(session, principal, vendor_id)
+    return insert_labeler(
+        session,
+        vendor,
+        username,
+        actor=principal,
+        password=password,
+        name=name,
+        languages=languages,
+        markets=markets,
+        site_id=site_id,
+        status=status,
+        start_date=start_date,
+    )
+
+
+def insert_labeler(
+    session: Session,
+    vendor: Vendor,
+    username: str,
+    *,
+    actor: Principal,
+    password: str | None = None,
+    name: str = "",
+    languages: list[str] | None = None,
+    markets: list[str] | None = None,
+    site_id: int | None = None,
+    status: LabelerStatus = LabelerStatus.PRODUCTION,
+    start_date: date | None = None,
+) -> Labeler:
+    """Building block: the labeler row and its account (create_labeler and the roster import check first)."""
+    user = insert_user(
         session,
         username,
         Role.LABELER,
         password=password,
         vendor_id=vendor.id,
         display_name=name,
-        actor_id=actor_id,
+        actor=actor,
     )
     labeler = Labeler(
         user_id=user.id,
@@ -90,16 +149,33 @@ def create_labeler(
     )
     session.add(labeler)
     session.flush()
-    record(session, actor_id, "labeler.create", "labeler", labeler.id, {"vendor_id": vendor.id})
+    record(session, actor, "labeler.create", "labeler", labeler.id, {"vendor_id": vendor.id})
     return labeler
 
 
-def list_labelers(session: Session, vendor_id: int | None) -> list[Labeler]:
-    """Labelers, restricted to one vendor when `vendor_id` is given (vendor isolation)."""
+def list_labelers(session: Session, principal: Principal, vendor_id: int | None = None) -> list[Labeler]:
+    """The labelers this person may see (vendor isolation; a labeler sees themself), of one vendor if given."""
     query = select(Labeler).order_by(Labeler.id)
-    if vendor_id is not None:
-        query = query.where(Labeler.vendor_id == vendor_id)
+    if principal.role is Role.LABELER:
+        query = query.where(Labeler.id == (principal.labeler_id or -1))
+    only = LabelerPolicy.vendor_filter(principal)
+    for vendor in (only, vendor_id):
+        if vendor is not None:
+            query = query.where(Labeler.vendor_id == vendor)
     return list(session.scalars(query))
+
+
+def read_labeler(session: Session, principal: Principal, labeler_id: int) -> Labeler:
+    labeler = session.get(Labeler, labeler_id)
+    if labeler is None or not LabelerPolicy.can_read(principal, labeler):
+        raise hidden("labeler", labeler_id)
+    return labeler
+
+
+def read_roster(session: Session, principal: Principal, vendor_id: int) -> list[Labeler]:
+    """A vendor's labelers, for the people who manage that vendor."""
+    vendor = managed_vendor(session, principal, vendor_id)
+    return list(session.scalars(select(Labeler).where(Labeler.vendor_id == vendor.id).order_by(Labeler.id)))
 
 
 # --- roster import ------------------------------------------------------------------------------------------------
@@ -126,11 +202,11 @@ def _chunks(values: list[str]) -> list[list[str]]:
 
 def import_roster(
     session: Session,
-    vendor: Vendor,
+    principal: Principal,
+    vendor_id: int,
     data: bytes,
     file: str,
     *,
-    actor_id: int | None,
     dry_run: bool = False,
 ) -> RosterResult:
     """Create or update a vendor's labelers from a roster CSV, all or nothing.
@@ -139,6 +215,7 @@ def import_roster(
     lists them. A username already used by another vendor's labeler or by a staff account is refused
     without saying whose it is (vendor isolation).
     """
+    vendor = managed_vendor(session, principal, vendor_id)
     problems = ProblemList()
     rows = parse_roster(data, file, problems)
     sites = {s.name.lower(): s for s in session.scalars(select(Site).where(Site.vendor_id == vendor.id))}
@@ -179,15 +256,15 @@ def import_roster(
         if existing is None:
             result.created.append(row.username)
             if not dry_run:
-                _create_from_row(session, vendor, row, site_id, actor_id)
-        elif _update_from_row(session, existing, row, site_id, actor_id, dry_run):
+                _create_from_row(session, vendor, row, site_id, principal)
+        elif _update_from_row(session, existing, row, site_id, principal, dry_run):
             result.updated.append(row.username)
         else:
             result.unchanged.append(row.username)
     if not dry_run:
         record(
             session,
-            actor_id,
+            principal,
             "roster.import",
             "vendor",
             vendor.id,
@@ -197,14 +274,12 @@ def import_roster(
     return result
 
 
-def _create_from_row(
-    session: Session, vendor: Vendor, row: RosterRow, site_id: int | None, actor_id: int | None
-) -> None:
-    labeler = create_labeler(
+def _create_from_row(session: Session, vendor: Vendor, row: RosterRow, site_id: int | None, actor: Principal) -> None:
+    labeler = insert_labeler(
         session,
         vendor,
         row.username,
-        actor_id=actor_id,
+        actor=actor,
         name=row.name or "",
         languages=row.languages,
         markets=row.markets,
@@ -217,7 +292,7 @@ def _create_from_row(
 
 
 def _update_from_row(
-    session: Session, labeler: Labeler, row: RosterRow, site_id: int | None, actor_id: int | None, dry_run: bool
+    session: Session, labeler: Labeler, row: RosterRow, site_id: int | None, actor: Principal, dry_run: bool
 ) -> bool:
     """Apply the row's non-empty cells; True when anything changed."""
     wanted: dict[str, Any] = {}
@@ -240,5 +315,5 @@ def _update_from_row(
         for key, value in changed.items():
             setattr(labeler, key, value)
         detail = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in changed.items()}
-        record(session, actor_id, "labeler.update", "labeler", labeler.id, {"roster": True, "changed": detail})
+        record(session, actor, "labeler.update", "labeler", labeler.id, {"roster": True, "changed": detail})
     return bool(changed)

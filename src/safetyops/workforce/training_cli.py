@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from safetyops.auth.principal import SYSTEM
 from safetyops.clikit import JSON, PROJECT, ProjectFirst, parse_day, print_json, say, show, typer_app
 from safetyops.errors import InvalidInput, Problem
 from safetyops.workforce.enums import ModuleKind
@@ -117,7 +118,7 @@ def set_plan(
         raise InvalidInput("the training plan is invalid", problems_from_validation(exc)) from None
     with session_scope() as session:
         p = get_project(session, project)
-        plan = training.set_plan(session, p, spec, None)
+        plan = training.set_plan(session, SYSTEM, p.id, spec)
         _print_plan(plan, training.project_certification(p), as_json)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from safetyops.workforce.models import ModuleStatus
+from safetyops.workforce.enums import ModuleStatus
 
 
 class SlotOut(BaseModel):

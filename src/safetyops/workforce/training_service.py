@@ -2,7 +2,7 @@
 
 Passing a project's quiz grants the certification `project:<id>:v<major>` (the guideline's major version)
 and the plan adds that name to the project's required certifications, so the queue's existing eligibility
-check (work.service._check_may_work) serves production tasks only to certified labelers. When the
+check (work.service.rules_for_worker and _check_ready) serves production tasks only to certified labelers. When the
 guideline moves to a new major version, `expire_for_major_bump` removes the old certification from every
 labeler (flagging the grant as expired) and swaps the project's requirement to the new major.
 """
@@ -19,20 +19,16 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from safetyops.auth.audit import record
+from safetyops.auth.enums import Role
+from safetyops.auth.policies import LabelerPolicy, TrainingPolicy, deny, hidden, readable_project
+from safetyops.auth.principal import Principal
 from safetyops.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem
-from safetyops.guidelines.taxonomy import QuestionType, Taxonomy, validate_answer
+from safetyops.guidelines.enums import QuestionType
+from safetyops.guidelines.taxonomy import Taxonomy, validate_answer
 from safetyops.projects.models import GoldAnswer, Item, Project, ProjectMember, ProjectVendor
 from safetyops.workforce import timeline
-from safetyops.workforce.models import (
-    CertificationGrant,
-    Labeler,
-    LabelerStatus,
-    ModuleKind,
-    ModuleProgress,
-    ModuleStatus,
-    QuizAttempt,
-    TrainingPlan,
-)
+from safetyops.workforce.enums import LabelerStatus, ModuleKind, ModuleStatus
+from safetyops.workforce.models import CertificationGrant, Labeler, ModuleProgress, QuizAttempt, TrainingPlan
 
 CERT_PREFIX = "project:"
 
@@ -129,8 +125,10 @@ def _quiz_key(plan: TrainingPlan) -> str:
 # --- plans --------------------------------------------------------------------------------------------------------
 
 
-def set_plan(session: Session, project: Project, spec: PlanSpec, actor_id: int | None) -> TrainingPlan:
+def set_plan(session: Session, principal: Principal, project_id: int, spec: PlanSpec) -> TrainingPlan:
     """Create or replace the project's training plan (progress on modules that remain is kept)."""
+    TrainingPolicy.can_set_plan.require(principal)
+    project = readable_project(session, principal, project_id)
     taxonomy = Taxonomy.model_validate(project.taxonomy)
     problems = []
     for i, key in enumerate(spec.graded_questions):
@@ -144,7 +142,7 @@ def set_plan(session: Session, project: Project, spec: PlanSpec, actor_id: int |
     values = spec.model_dump(mode="json", exclude={"require_for_queue", "project_start"})
     plan = session.scalar(select(TrainingPlan).where(TrainingPlan.project_id == project.id))
     if plan is None:
-        plan = TrainingPlan(project_id=project.id, created_by=actor_id)
+        plan = TrainingPlan(project_id=project.id, created_by=principal.user_id)
         session.add(plan)
     for key, value in values.items():
         setattr(plan, key, value)
@@ -156,7 +154,7 @@ def set_plan(session: Session, project: Project, spec: PlanSpec, actor_id: int |
         project.required_certifications = [*(project.required_certifications or []), cert]
     record(
         session,
-        actor_id,
+        principal,
         "training_plan.set",
         "project",
         project.id,
@@ -165,7 +163,14 @@ def set_plan(session: Session, project: Project, spec: PlanSpec, actor_id: int |
     return plan
 
 
+def read_plan(session: Session, principal: Principal, project_id: int) -> tuple[Project, TrainingPlan]:
+    """A project's training plan, for anyone who may read the project."""
+    project = readable_project(session, principal, project_id)
+    return project, get_plan(session, project.id)
+
+
 def get_plan(session: Session, project_id: int) -> TrainingPlan:
+    """Building block: the project's plan (404 when it has none)."""
     plan = session.scalar(select(TrainingPlan).where(TrainingPlan.project_id == project_id))
     if plan is None:
         raise NotFound(f"project {project_id} has no training plan")
@@ -265,34 +270,64 @@ def progress(
     return out
 
 
+def read_progress(session: Session, principal: Principal, project_id: int) -> list[LabelerProgress]:
+    """Every trainee's module status; vendor-bound people see only their own vendor (a labeler: themself)."""
+    project = readable_project(session, principal, project_id)
+    rows = progress(session, project, LabelerPolicy.vendor_filter(principal))
+    if principal.role is Role.LABELER:
+        rows = [r for r in rows if r.labeler_id == principal.labeler_id]
+    return rows
+
+
+SELF_SERVE = {ModuleKind.READ_GUIDELINE.value, ModuleKind.STUDY_EXAMPLES.value}
+
+
+def record_progress(
+    session: Session, principal: Principal, project_id: int, labeler_id: int, module_key: str, status: ModuleStatus
+) -> LabelerProgress:
+    """Record a labeler's progress on a module (managers of their vendor; a labeler marks own reading done)."""
+    project = readable_project(session, principal, project_id)
+    labeler = session.get(Labeler, labeler_id)
+    if labeler is None or not LabelerPolicy.can_read(principal, labeler):
+        raise hidden("labeler", labeler_id)
+    plan = get_plan(session, project.id)
+    kinds = {m["key"]: m["kind"] for m in plan.modules}
+    if not TrainingPolicy.can_record_progress(principal, labeler, kinds.get(module_key) in SELF_SERVE):
+        raise deny("you may record progress only for your own vendor's labelers")
+    set_module_status(session, plan, labeler, module_key, status, principal)
+    rows = progress(session, project, labeler.vendor_id)
+    return next(r for r in rows if r.labeler_id == labeler.id)
+
+
 def set_module_status(
     session: Session,
     plan: TrainingPlan,
     labeler: Labeler,
     module_key: str,
     status: ModuleStatus,
-    actor_id: int | None,
+    actor: Principal | None,
 ) -> ModuleProgress:
+    """Building block: a module's status; only the system (actor None or SYSTEM) sets the quiz module's."""
     kinds = {m["key"]: m["kind"] for m in plan.modules}
     if module_key not in kinds:
         raise NotFound(f"the training plan has no module '{module_key}'")
-    if kinds[module_key] == ModuleKind.QUIZ.value and actor_id is not None:
+    if kinds[module_key] == ModuleKind.QUIZ.value and actor is not None and not actor.is_system:
         raise Conflict("the quiz module's status follows the labeler's quiz attempts")
-    return _set_status(session, plan, labeler.id, module_key, status, actor_id)
+    return _set_status(session, plan, labeler.id, module_key, status, actor)
 
 
 def _set_status(
-    session: Session, plan: TrainingPlan, labeler_id: int, key: str, status: ModuleStatus, actor_id: int | None
+    session: Session, plan: TrainingPlan, labeler_id: int, key: str, status: ModuleStatus, actor: Principal | None
 ) -> ModuleProgress:
     row = session.get(ModuleProgress, (plan.id, labeler_id, key))
     if row is None:
         row = ModuleProgress(plan_id=plan.id, labeler_id=labeler_id, module_key=key)
         session.add(row)
     row.status = status.value
-    row.updated_by = actor_id
+    row.updated_by = actor.user_id if actor is not None else None
     row.updated_at = datetime.now(UTC)
     session.flush()
-    record(session, actor_id, "training.module", "labeler", labeler_id, {"plan_id": plan.id, key: status.value})
+    record(session, actor, "training.module", "labeler", labeler_id, {"plan_id": plan.id, key: status.value})
     return row
 
 
@@ -340,7 +375,7 @@ def _may_train(session: Session, project: Project, labeler: Labeler) -> None:
     if labeler.status == LabelerStatus.OFFBOARDED.value:
         raise Forbidden("an offboarded labeler takes no quizzes")
     if labeler.id not in {lab.id for lab in trainees(session, project.id, labeler.vendor_id)}:
-        raise NotFound(f"no project {project.id} for you")
+        raise hidden("project", project.id)
 
 
 def _quiz_view(session: Session, attempt: QuizAttempt, attempt_no: int) -> QuizView:
@@ -358,6 +393,26 @@ def _quiz_view(session: Session, attempt: QuizAttempt, attempt_no: int) -> QuizV
         for pos, iid in enumerate(attempt.item_ids)
     ]
     return QuizView(attempt.id, attempt_no, attempt.guideline_version, questions)
+
+
+def own_labeler(session: Session, principal: Principal) -> Labeler:
+    """The caller's labeler profile: quizzes and notices are a labeler's own."""
+    labeler = session.get(Labeler, principal.labeler_id) if TrainingPolicy.can_take_quiz(principal) else None
+    if labeler is None:
+        raise deny("only labelers take quizzes; this user has no labeler profile")
+    return labeler
+
+
+def begin_quiz(session: Session, principal: Principal, project_id: int) -> QuizView:
+    """Start (or resume) the caller's certification quiz on a project they may read."""
+    labeler = own_labeler(session, principal)
+    project = readable_project(session, principal, project_id)
+    return start_quiz(session, project, labeler)
+
+
+def submit_quiz(session: Session, principal: Principal, attempt_id: int, answers: list[Any]) -> QuizResult:
+    """Answer every question of the caller's own attempt at once."""
+    return answer_quiz(session, attempt_id, own_labeler(session, principal), answers)
 
 
 def start_quiz(
@@ -440,7 +495,7 @@ def answer_quiz(
     now = _now(now)
     attempt = session.get(QuizAttempt, attempt_id)
     if attempt is None or attempt.labeler_id != labeler.id:
-        raise NotFound(f"no quiz attempt {attempt_id} for you")
+        raise hidden("quiz attempt", attempt_id)
     if attempt.finished_at is not None:
         raise Conflict(f"quiz attempt {attempt_id} is already answered; start a new attempt to retake")
     project = session.get_one(Project, attempt.project_id)
@@ -493,7 +548,14 @@ def answer_quiz(
         _set_status(session, plan, labeler.id, quiz_key, ModuleStatus.DONE, None)
         if plan.promote_on_pass and labeler.status == LabelerStatus.TRAINING.value:
             labeler.status = LabelerStatus.PRODUCTION.value
-            record(session, None, "labeler.promote", "labeler", labeler.id, {"to": "production", "by": "quiz"})
+            record(
+                session,
+                None,
+                "labeler.promote",
+                "labeler",
+                labeler.id,
+                {"to": labeler.status, "by": "quiz"},
+            )
     else:
         exhausted = used >= plan.max_attempts
         _set_status(
@@ -537,9 +599,7 @@ def grant(
     return row
 
 
-def expire_for_major_bump(
-    session: Session, project: Project, old_major: int, new_major: int, actor_id: int | None
-) -> int:
+def expire_for_major_bump(session: Session, project: Project, old_major: int, new_major: int, actor: Principal) -> int:
     """The guideline moved to a new major version: old certifications lapse; returns how many labelers lost one.
 
     Labeler.certifications loses `project:<id>:v<old>` (the queue then refuses production tasks), the grant
@@ -578,7 +638,7 @@ def expire_for_major_bump(
     session.flush()
     record(
         session,
-        actor_id,
+        actor,
         "certification.expire",
         "project",
         project.id,
