@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def test_demo_users_tokens_and_projects(cli_db: str) -> None:
     code, out = run("users", "create", "maria", "--role", "ops_manager", "--password", "long-enough")
     assert code == 0, out
     code, out = run("users", "create", "maria", "--role", "ops_manager", "--password", "long-enough")
-    assert code == 2 and "already exists" in out
+    assert code == 1 and "already exists" in out  # a conflict, not bad input: exit code 1
     code, out = run("tokens", "create", "maria")
     assert code == 0 and "so_" in out
     code, out = run("projects", "create", "--file", str(EXAMPLE))
@@ -54,7 +55,7 @@ def test_project_file_errors_name_file_line_and_field(cli_db: str, tmp_path: Pat
     broken = tmp_path / "broken.yaml"
     broken.write_text("name: x\ntaxonomy: [unclosed\n")
     code, out = run("projects", "create", "--file", str(broken))
-    assert code == 2 and "broken.yaml" in out and "line" in out
+    assert code == 2 and "broken.yaml:3" in out  # file:line
     wrong = tmp_path / "wrong.yaml"
     wrong.write_text("name: x\noverlap: 0\ntaxonomy:\n  questions: []\n")
     code, out = run("projects", "create", "--file", str(wrong))
@@ -68,3 +69,25 @@ def test_every_command_has_help_with_an_example() -> None:
     for cmd in (["serve"], ["demo"], ["projects", "create"], ["users", "create"], ["labelers", "create"]):
         code, out = run(*cmd, "--help")
         assert code == 0 and "Example" in out, cmd
+
+
+def test_positional_project_is_a_deprecated_alias_of_dash_p(cli_db: str) -> None:
+    """The form before -p/--project still works for one release, with a note on stderr."""
+    runner = CliRunner()
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    created = runner.invoke(app, ["projects", "create", "--file", str(EXAMPLE)])
+    assert created.exit_code == 0, created.output
+    new = runner.invoke(app, ["projects", "expire-leases", "-p", "1"])
+    assert new.exit_code == 0 and "slots returned" in new.stdout and new.stderr == ""
+    old = runner.invoke(app, ["projects", "expire-leases", "1"])
+    assert old.exit_code == 0 and old.stdout == new.stdout
+    assert "deprecated" in old.stderr and "safetyops projects expire-leases -p 1" in old.stderr
+    old = runner.invoke(app, ["projects", "set", "1", "--status", "paused"])
+    assert old.exit_code == 0 and "project 1 updated" in old.stdout and "deprecated" in old.stderr
+    by_name = runner.invoke(app, ["projects", "list", "--json"])
+    name = json.loads(by_name.stdout)[0]["name"]
+    assert json.loads(by_name.stdout)[0]["status"] == "paused"
+    old = runner.invoke(app, ["projects", "add-vendor", name, "nobody"])  # two positionals: project, then vendor
+    assert old.exit_code == 1 and "no vendor 'nobody'" in old.stderr and "deprecated" in old.stderr
+    missing = runner.invoke(app, ["projects", "expire-leases"])
+    assert missing.exit_code == 2 and "--project" in missing.output and "deprecated" not in missing.output

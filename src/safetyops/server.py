@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import typer
-import uvicorn
 
-from safetyops.cli_support import console
-from safetyops.db.engine import get_engine
-from safetyops.db.migrate import upgrade
+from safetyops.clikit import console, say
 
 
 def serve_command(
@@ -20,10 +17,15 @@ def serve_command(
 
     Example: safetyops serve --host 0.0.0.0 --port 8000 --workers 2
     """
+    import uvicorn
+
+    from safetyops.db.engine import get_engine
+    from safetyops.db.migrate import upgrade
+
     engine = get_engine()
     upgrade(engine)
     engine.dispose()
-    console.print(f"SafetyOps on http://{host}:{port}  (API docs: http://{host}:{port}/api/v1/docs)")
+    say(f"SafetyOps on http://{host}:{port}  (API docs: http://{host}:{port}/api/v1/docs)")
     uvicorn.run(
         "safetyops.api:app_factory",
         factory=True,
@@ -41,16 +43,18 @@ def demo_command(overlap: int = typer.Option(3, help="labels needed per item")) 
     Example: safetyops demo   (then sign in as 'ops' or 'annotator1', password 'safetyops-demo')
     """
     from safetyops import demo
+    from safetyops.db.engine import get_engine
+    from safetyops.db.migrate import upgrade
 
     engine = get_engine()
     upgrade(engine)
     if demo.demo_exists(engine):
-        console.print(f"the demo project '{demo.DEMO_PROJECT}' is already loaded")
+        say(f"the demo project '{demo.DEMO_PROJECT}' is already loaded")
         return
     with console.status("loading the ConvAbuse demo…"):
         result = demo.load_demo(engine, overlap=overlap)
     run = result["aggregation"]
-    console.print(
+    say(
         f"demo project {result['project_id']}: {result['items']} items, {result['labels']} historical labels "
         f"from {len(result['labelers'])} annotators.\n"
         f"Dawid–Skene final labels for {run['n_items']} items ({run['iterations']} iterations, "

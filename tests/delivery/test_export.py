@@ -19,6 +19,7 @@ from sqlalchemy import null as sql_null
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from safetyops.clikit import typer_app
 from safetyops.delivery import export as export_module
 from safetyops.delivery import jsonl as jsonl_module
 from safetyops.delivery.cli import export_command
@@ -263,7 +264,7 @@ def test_an_abandoned_stream_releases_its_connection(engine: Engine) -> None:
 
 
 def _cli() -> typer.Typer:
-    app = typer.Typer()
+    app = typer_app()  # an area's group: SafetyOps errors end as a message and an exit code
     app.command("export")(export_command)
     app.command("noop")(lambda: None)
     return app

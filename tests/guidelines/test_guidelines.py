@@ -188,21 +188,34 @@ def test_guidelines_cli(engine: Engine, tmp_path: Path) -> None:
     assert out.exit_code == 0 and "STATEMENT_CATEGORY_PROTECTION_OF_MINORS" in out.output and "hate.slur" in out.output
     doc = tmp_path / "g.md"
     doc.write_text(V1)
-    out = runner.invoke(app, ["guidelines", "add", pid, "1.0", str(doc), "--publish"])
+    out = runner.invoke(app, ["guidelines", "add", "-p", pid, "1.0", str(doc), "--publish"])
     assert out.exit_code == 0, out.output
     assert "notice sent to 1 labeler" in out.output
     doc.write_text(V2)
-    out = runner.invoke(app, ["guidelines", "add", pid, "2.0", str(doc), "--what-changed", "stricter"])
+    out = runner.invoke(app, ["guidelines", "add", "-p", pid, "2.0", str(doc), "--what-changed", "stricter"])
     assert out.exit_code == 0, out.output
     out = runner.invoke(
-        app, ["guidelines", "example", pid, "2.0", "--kind", "borderline", "--text", "genius", "--rationale", "sarcasm"]
+        app,
+        [
+            "guidelines",
+            "example",
+            "-p",
+            pid,
+            "2.0",
+            "--kind",
+            "borderline",
+            "--text",
+            "genius",
+            "--rationale",
+            "sarcasm",
+        ],
     )
     assert out.exit_code == 0, out.output
-    out = runner.invoke(app, ["guidelines", "publish", pid, "2.0"])
+    out = runner.invoke(app, ["guidelines", "publish", "-p", pid, "2.0"])
     assert out.exit_code == 0 and "major version change" in out.output
-    out = runner.invoke(app, ["guidelines", "diff", pid, "1.0", "2.0"])
+    out = runner.invoke(app, ["guidelines", "diff", "-p", pid, "1.0", "2.0"])
     assert "+# Abuse v2" in out.output and "example added: [borderline] genius" in out.output
-    out = runner.invoke(app, ["guidelines", "list", pid])
+    out = runner.invoke(app, ["guidelines", "list", "-p", pid])
     assert out.exit_code == 0 and "2.0 *" in out.output
-    out = runner.invoke(app, ["guidelines", "add", pid, "1.5", str(doc)])
-    assert out.exit_code == 2 and "not newer" in out.output
+    out = runner.invoke(app, ["guidelines", "add", "-p", pid, "1.5", str(doc)])
+    assert out.exit_code == 1 and "not newer" in out.output  # a conflict with stored versions: exit code 1

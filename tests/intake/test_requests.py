@@ -293,11 +293,11 @@ def test_cli_yaml_errors_name_file_line_and_field(engine: Engine, team: Team, tm
     path = write_yaml(tmp_path, wrong)
     result = runner.invoke(cli_app, ["requests", "file", "--file", str(path)])
     assert result.exit_code == 2
-    assert f"{path}, line 6, field 'volume'" in flat(result.stderr)
-    assert f"{path}, line 10, field 'handling_time_s'" in flat(result.stderr)
+    assert f"{path}:6 volume:" in flat(result.stderr)
+    assert f"{path}:10 handling_time_s:" in flat(result.stderr)
     broken = write_yaml(tmp_path, "title: x\npolicies: [hate_speech\nmarkets: [BD]\n")
     result = runner.invoke(cli_app, ["requests", "file", "--file", str(broken)])
-    assert result.exit_code == 2 and f"{broken}, line 3" in flat(result.stderr)
+    assert result.exit_code == 2 and f"{broken}:3" in flat(result.stderr)
     assert count(engine, "labeling_requests") == 0
 
 
@@ -307,7 +307,7 @@ def test_cli_rules(engine: Engine, tmp_path: Path) -> None:
     custom = tmp_path / "rules.yaml"
     custom.write_text("scope:\n  known_policies: [spam]\ncapacity:\n  occupancy: 1.5\n", encoding="utf-8")
     bad = runner.invoke(cli_app, ["requests", "rules", "--rules", str(custom)])
-    assert bad.exit_code == 2 and f"{custom}, line 4, field 'capacity.occupancy'" in flat(bad.stderr)
+    assert bad.exit_code == 2 and f"{custom}:4 capacity.occupancy:" in flat(bad.stderr)
     custom.write_text("scope:\n  known_policies: [spam]\n", encoding="utf-8")
     ok = runner.invoke(cli_app, ["requests", "rules", "--rules", str(custom)])
     assert ok.exit_code == 0 and "1 known policies" in ok.stdout
@@ -322,3 +322,12 @@ def test_rules_file_from_the_environment(
     req = client.post(f"{API}/requests", headers=team.alice, json=body()).json()
     policies = next(r for r in req["evaluation"] if r["rule"] == "scope.policies")
     assert policies["verdict"] == "fail" and "spam" in policies["reason"]
+
+
+def test_rules_option_help_names_the_environment_variable() -> None:
+    """The CLI writes the variable's name in its help (importing intake.service there would slow --help)."""
+    from safetyops.intake.service import RULES_ENV
+
+    for command in ("file", "evaluate", "decide", "rules"):
+        out = CliRunner().invoke(cli_app, ["requests", command, "--help"], terminal_width=200).output
+        assert f"${RULES_ENV}" in out, command

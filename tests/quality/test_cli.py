@@ -105,7 +105,7 @@ def test_ordinal_alpha_needs_numbers(tmp_path: Path) -> None:
     path = _write(tmp_path, "labels.csv", ROWS)
     result = runner.invoke(app, ["stats", "agreement", str(path), "--metric", "alpha", "--level", "ordinal"])
     assert result.exit_code == 2
-    assert f"{path}:2: field 'label'" in result.output and "not a number" in result.output
+    assert f"{path}:2 label:" in result.output and "not a number" in result.output
 
 
 def test_ordinal_alpha_on_numbers(tmp_path: Path) -> None:
@@ -122,8 +122,8 @@ def test_ordinal_alpha_on_numbers(tmp_path: Path) -> None:
     ("text", "where"),
     [
         ("item,rater,label\n1,a,x\n2,b\n", ":3:"),
-        ("item,rater\n1,a\n", ":1: field 'label'"),
-        ("item,rater,label\n1,a,x\n2,,y\n", ":3: field 'rater'"),
+        ("item,rater\n1,a\n", ":1 label:"),
+        ("item,rater,label\n1,a,x\n2,,y\n", ":3 rater:"),
         ("", "empty"),
     ],
 )
@@ -141,13 +141,13 @@ def test_missing_file_and_bad_table(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "cannot read file" in result.output
     path = _write(tmp_path, "t.csv", "a,b\n1,x\n")
     result = runner.invoke(app, ["stats", "agreement", str(path), "--table", "--metric", "fleiss"])
-    assert result.exit_code == 2 and f"{path}:2: field 'b'" in result.output
+    assert result.exit_code == 2 and f"{path}:2 b:" in result.output
 
 
 def test_unknown_category(tmp_path: Path) -> None:
     path = _write(tmp_path, "labels.csv", ROWS)
     result = runner.invoke(app, ["stats", "agreement", str(path), "--metric", "ac1", "--categories", "spam,eggs"])
-    assert result.exit_code == 2 and ":5: field 'label'" in result.output
+    assert result.exit_code == 2 and ":5 label:" in result.output
     data = _json(["stats", "agreement", str(path), "--metric", "ac1", "--categories", "spam,ham,other", "--json"])
     assert data["value"] is not None
 
@@ -223,3 +223,13 @@ def test_sample_size() -> None:
 def test_help_has_example(command: str) -> None:
     result = runner.invoke(app, ["stats", command, "--help"])
     assert result.exit_code == 0 and f"safetyops stats {command}" in result.stdout
+
+
+def test_smoothing_option_shows_the_library_default() -> None:
+    """The CLIs write Dawid–Skene's default smoothing as text (importing aggregation would slow --help)."""
+    from safetyops.quality.aggregation import DS_SMOOTHING
+    from safetyops.quality.stats_cli import SMOOTHING
+
+    assert SMOOTHING.default == DS_SMOOTHING
+    result = runner.invoke(app, ["stats", "aggregate", "--help"], terminal_width=200)
+    assert f"[default: {DS_SMOOTHING}]" in result.stdout

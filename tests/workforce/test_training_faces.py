@@ -104,18 +104,29 @@ def test_training_and_roster_cli(engine: Engine, tmp_path: Path) -> None:
     out = runner.invoke(
         app,
         [
-            *("training", "plan", "set", str(world.project_id), "--start", "2026-12-07", "--quiz-size", "5"),
+            *("training", "plan", "set", "-p", str(world.project_id), "--start", "2026-12-07", "--quiz-size", "5"),
             *("--modules", "read:read_guideline:2,quiz:quiz:1"),
         ],
     )
     assert out.exit_code == 0, out.output
     assert "2026-12-02" in out.output and "training starts 2026-12-02" in out.output
-    out = runner.invoke(app, ["training", "plan", "show", str(world.project_id)])
+    out = runner.invoke(app, ["training", "plan", "show", "-p", str(world.project_id)])
     assert out.exit_code == 0 and f"project:{world.project_id}:v1" in out.output
-    out = runner.invoke(app, ["training", "progress", str(world.project_id)])
+    out = runner.invoke(app, ["training", "progress", "-p", str(world.project_id)])
     assert out.exit_code == 0 and "todo" in out.output
     out = runner.invoke(
-        app, ["training", "plan", "set", str(world.project_id), "--start", "2026-12-07", "--modules", "read:reading:1"]
+        app,
+        [
+            "training",
+            "plan",
+            "set",
+            "-p",
+            str(world.project_id),
+            "--start",
+            "2026-12-07",
+            "--modules",
+            "read:reading:1",
+        ],
     )
     assert out.exit_code == 2 and "modules.0" in out.output
 
@@ -126,7 +137,7 @@ def test_training_and_roster_cli(engine: Engine, tmp_path: Path) -> None:
     roster.write_text("username,languages,markets,status\nkim,en,GB,training\nlee,en,XX1,training\n")
     out = runner.invoke(app, ["labelers", "import", "--vendor", "CSV BPO", str(roster)])
     text = " ".join(out.output.split())
-    assert out.exit_code == 2 and "line 3, field 'markets': not valid: 'XX1'" in text and "nothing was stored" in text
+    assert out.exit_code == 2 and "roster.csv:3 markets: not valid: 'XX1'" in text and "nothing was stored" in text
     roster.write_text("username,languages,markets,status\nkim,en,GB,training\nlee,en,US,training\n")
     out = runner.invoke(app, ["labelers", "import", "--vendor", "CSV BPO", str(roster), "--dry-run"])
     assert out.exit_code == 0 and "would create 2" in out.output

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
-from sqlalchemy import select
 
-from safetyops.auth import service
 from safetyops.auth.enums import Role
-from safetyops.auth.models import User
 from safetyops.auth.principal import SYSTEM
-from safetyops.cli_support import console, friendly_errors
-from safetyops.db.engine import session_scope
-from safetyops.workforce.service import get_vendor
+from safetyops.clikit import JSON, say, show, typer_app
 
-users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
-tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+users_app = typer_app()
+tokens_app = typer_app()
 
 
 @users_app.command("create")
-@friendly_errors
 def create_user(
     username: str,
     role: Role = typer.Option(..., help="one of the roles of docs/architecture.md §1"),
@@ -28,6 +21,10 @@ def create_user(
     name: str = typer.Option("", help="display name"),
 ) -> None:
     """Create a user.  Example: safetyops users create maria --role ops_manager --password 's3cret-pass'"""
+    from safetyops.auth import service
+    from safetyops.db.engine import session_scope
+    from safetyops.workforce.service import get_vendor
+
     if password is None:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     with session_scope() as session:
@@ -35,34 +32,44 @@ def create_user(
         user = service.create_user(
             session, SYSTEM, username, role, password=password, vendor_id=vendor_id, display_name=name
         )
-        console.print(f"created user {user.username} (id {user.id}, {user.role})")
+        say(f"created user {user.username} (id {user.id}, {user.role})")
 
 
 @users_app.command("list")
-def list_users() -> None:
-    """List users.  Example: safetyops users list"""
-    table = Table("id", "username", "role", "vendor", "active")
+def list_users(as_json: bool = JSON) -> None:
+    """List users.  Example: safetyops users list --json"""
+    from sqlalchemy import select
+
+    from safetyops.auth.models import User
+    from safetyops.db.engine import session_scope
+
     with session_scope() as session:
-        for u in session.scalars(select(User).order_by(User.id)):
-            table.add_row(str(u.id), u.username, u.role, str(u.vendor_id or ""), "yes" if u.is_active else "no")
-    console.print(table)
+        rows = [
+            {"id": u.id, "username": u.username, "role": u.role, "vendor": u.vendor_id, "active": u.is_active}
+            for u in session.scalars(select(User).order_by(User.id))
+        ]
+    show(rows, as_json, columns=["id", "username", "role", "vendor", "active"])
 
 
 @tokens_app.command("create")
-@friendly_errors
 def create_token(username: str, name: str = typer.Option("cli", help="what the token is for")) -> None:
     """Create an API token for a user; it is printed once.  Example: safetyops tokens create maria --name laptop"""
+    from safetyops.auth import service
+    from safetyops.db.engine import session_scope
+
     with session_scope() as session:
         user = service.get_user(session, username)
         raw, token = service.issue_token(session, SYSTEM, user.id, name)
-    console.print(f"token id {token.id} for {username} (shown once):")
+    say(f"token id {token.id} for {username} (shown once):")
     print(raw)
 
 
 @tokens_app.command("revoke")
-@friendly_errors
 def revoke_token(token_id: int) -> None:
     """Revoke a token by id.  Example: safetyops tokens revoke 12"""
+    from safetyops.auth import service
+    from safetyops.db.engine import session_scope
+
     with session_scope() as session:
         service.revoke_token(session, SYSTEM, token_id)
-    console.print(f"token {token_id} revoked")
+    say(f"token {token_id} revoked")

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from safetyops.auth.enums import Role as Role
 from safetyops.db.base import Base, BigId, JSONType, utcnow
 
 

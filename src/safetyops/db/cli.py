@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import typer
+from safetyops.clikit import JSON, say, show, typer_app
 
-from safetyops.cli_support import console
-from safetyops.db.engine import get_engine
-from safetyops.db.migrate import current_revision, upgrade
-
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+db_app = typer_app()
 
 
 @db_app.command("upgrade")
@@ -17,12 +13,22 @@ def upgrade_command() -> None:
 
     Example: SAFETYOPS_DATABASE_URL=postgresql://postgres@127.0.0.1/safetyops safetyops db upgrade
     """
+    from safetyops.db.engine import get_engine
+    from safetyops.db.migrate import current_revision, upgrade
+
     engine = get_engine()
     upgrade(engine)
-    console.print(f"database at revision [bold]{current_revision(engine)}[/] ({engine.url.render_as_string()})")
+    say(f"database at revision {current_revision(engine)} ({engine.url.render_as_string()})")
 
 
 @db_app.command("current")
-def current_command() -> None:
+def current_command(as_json: bool = JSON) -> None:
     """Print the schema revision of the database.  Example: safetyops db current"""
-    console.print(current_revision(get_engine()) or "empty database (run: safetyops db upgrade)")
+    from safetyops.db.engine import get_engine
+    from safetyops.db.migrate import current_revision
+
+    revision = current_revision(get_engine())
+    if as_json:
+        show({"revision": revision}, True)
+        return
+    say(revision or "empty database (run: safetyops db upgrade)")

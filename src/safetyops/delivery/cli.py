@@ -6,17 +6,16 @@ from pathlib import Path
 
 import typer
 
-from safetyops.cli_support import DataFormat, counting_progress, fail
-from safetyops.db.engine import get_engine, session_scope
-from safetyops.delivery.export import write_export
+from safetyops.clikit import JSON, PROJECT, counting_progress, project_id, say, show
 from safetyops.errors import SafetyOpsError
-from safetyops.projects.service import get_project
+from safetyops.projects.enums import DataFormat
 
 
 def export_command(
-    project: str = typer.Option(..., "--project", "-p", help="project name or id"),
-    file_format: DataFormat = typer.Option(DataFormat.jsonl, "--format", "-f", help="output format"),
+    project: str = PROJECT,
+    file_format: DataFormat = typer.Option(DataFormat.JSONL, "--format", "-f", help="output format"),
     out: Path = typer.Option(..., "--out", "-o", dir_okay=False, help="file to write (replaced when done)"),
+    as_json: bool = JSON,
 ) -> None:
     """Export a project's items with their labels and status (open | in_progress | done).
 
@@ -26,13 +25,16 @@ def export_command(
 
     Example: safetyops export --project toxicity-en --format parquet --out toxicity-en.parquet
     """
+    from safetyops.db.engine import get_engine
+    from safetyops.delivery.export import write_export
+
+    pid = project_id(project)
     try:
-        with session_scope() as session:
-            project_id = get_project(session, project).id
         with counting_progress("exporting", "items") as on_progress:
-            size = write_export(get_engine(), project_id, file_format.value, out, on_progress=on_progress)
-    except SafetyOpsError as exc:
-        raise fail(exc) from None
+            size = write_export(get_engine(), pid, file_format.value, out, on_progress=on_progress)
     except OSError as exc:
-        raise fail(SafetyOpsError(f"cannot write {out}: {exc.strerror or exc}")) from None
-    typer.echo(f"wrote {out} ({size:,} bytes, {file_format.value})")
+        raise SafetyOpsError(f"cannot write {out}: {exc.strerror or exc}") from None
+    if as_json:
+        show({"file": str(out), "bytes": size, "format": file_format.value}, True)
+        return
+    say(f"wrote {out} ({size:,} bytes, {file_format.value})")

@@ -2,37 +2,38 @@
 
 from __future__ import annotations
 
-import json
-from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from rich.text import Text
 
-from safetyops.auth.models import User
-from safetyops.auth.principal import SYSTEM, Principal
-from safetyops.auth.service import principal_for_user
-from safetyops.cli_support import console, friendly_errors
-from safetyops.db.engine import session_scope
-from safetyops.errors import InvalidInput, NotFound, Problem
-from safetyops.intake import rules, service
+from safetyops.auth.principal import SYSTEM
+from safetyops.clikit import JSON, console, parse_day, print_json, say, show, typer_app
+from safetyops.errors import NotFound, Problem
 from safetyops.intake.enums import Outcome
-from safetyops.intake.models import LabelingRequest
-from safetyops.intake.schemas import Conditions, DecisionIn
 
-requests_app = typer.Typer(help="Labeling requests: file, evaluate, decide.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
-RulesOpt = typer.Option(None, "--rules", help=f"Rules YAML (default: ${service.RULES_ENV}, else the shipped defaults).")
-AsOpt = typer.Option(None, "--as", help="Username acting (recorded in the audit log).")
-JsonOpt = typer.Option(False, "--json", help="Print JSON instead of a table.")
+    from safetyops.auth.principal import Principal
+    from safetyops.intake.models import LabelingRequest
+
+requests_app = typer_app()
+
+# The variable's name is intake.service.RULES_ENV (tests/intake check that this help names it).
+RULES = typer.Option(None, "--rules", help="Rules YAML (default: $SAFETYOPS_INTAKE_RULES, else the shipped defaults).")
+AS_USER = typer.Option(None, "--as", help="Username acting (recorded in the audit log).")
 _STYLE = {"pass": "green", "warn": "yellow", "fail": "red"}
 
 
 def _actor(session: Session, username: str | None) -> Principal:
     """The command line acts as the system, or as the user `--as` names (with that user's rights)."""
+    from sqlalchemy import select
+
+    from safetyops.auth.models import User
+    from safetyops.auth.service import principal_for_user
+
     if username is None:
         return SYSTEM
     user = session.scalar(select(User).where(User.username == username))
@@ -42,6 +43,8 @@ def _actor(session: Session, username: str | None) -> Principal:
 
 
 def _as_dict(session: Session, request: LabelingRequest) -> dict[str, Any]:
+    from safetyops.intake import service
+
     return {
         "id": request.id,
         "title": request.title,
@@ -57,19 +60,25 @@ def _as_dict(session: Session, request: LabelingRequest) -> dict[str, Any]:
     }
 
 
+def _verdict(verdict: str) -> Text:
+    return Text(verdict, style=_STYLE.get(verdict, ""))
+
+
 def _print(session: Session, request: LabelingRequest, as_json: bool) -> None:
     if as_json:
-        typer.echo(json.dumps(_as_dict(session, request)))
+        print_json(_as_dict(session, request))
         return
     console.print(
-        f"[bold]request {request.id}[/]: {request.title} — status [bold]{request.status}[/], "
-        f"evaluation [{_STYLE.get(request.verdict, 'white')}]{request.verdict}[/]",
-        highlight=False,
+        Text.assemble(
+            (f"request {request.id}", "bold"),
+            f": {request.title} — status ",
+            (str(request.status), "bold"),
+            ", evaluation ",
+            _verdict(request.verdict),
+        )
     )
-    table = Table("rule", "verdict", "reason")
-    for r in request.evaluation:
-        table.add_row(r["rule"], f"[{_STYLE[r['verdict']]}]{r['verdict']}[/]", r["reason"])
-    console.print(table)
+    rows = [{"rule": r["rule"], "verdict": _verdict(r["verdict"]), "reason": r["reason"]} for r in request.evaluation]
+    show(rows, False, columns=["rule", "verdict", "reason"])
 
 
 EXAMPLE = """\
@@ -99,19 +108,21 @@ redaction: false               # personal data redacted before labeling
 
 @requests_app.command("example")
 def example_cmd() -> None:
-    """Print an example request YAML with every field explained."""
+    """Print an example request YAML with every field explained.  Example: safetyops requests example > req.yaml"""
     typer.echo(EXAMPLE, nl=False)
 
 
 @requests_app.command("file")
-@friendly_errors
 def file_cmd(
     file: Path = typer.Option(..., "--file", "-f", help="Request YAML (see `safetyops requests example`)."),
-    as_user: str | None = AsOpt,
-    rules_file: Path | None = RulesOpt,
-    as_json: bool = JsonOpt,
+    as_user: str | None = AS_USER,
+    rules_file: Path | None = RULES,
+    as_json: bool = JSON,
 ) -> None:
     """File a request from YAML and print its evaluation.  Example: safetyops requests file --file request.yaml"""
+    from safetyops.db.engine import session_scope
+    from safetyops.intake import service
+
     spec = service.load_request_file(file)
     cfg = service.load_rules(rules_file)
     with session_scope() as session:
@@ -120,35 +131,52 @@ def file_cmd(
 
 
 @requests_app.command("list")
-@friendly_errors
-def list_cmd(as_json: bool = JsonOpt) -> None:
-    """List every request with its status and evaluation verdict."""
+def list_cmd(as_json: bool = JSON) -> None:
+    """List every request with its status and evaluation verdict.  Example: safetyops requests list --json
+
+    JSON: one object per request with its evaluation and decisions.
+    """
+    from safetyops.db.engine import session_scope
+    from safetyops.intake import service
+
     with session_scope() as session:
         rows = service.list_requests(session, SYSTEM)
         if as_json:
-            typer.echo(json.dumps([_as_dict(session, r) for r in rows]))
+            print_json([_as_dict(session, r) for r in rows])
             return
-        table = Table("id", "title", "purpose", "status", "verdict", "FTE", "project")
-        for r in rows:
-            fte = "" if r.fte_needed is None else f"{r.fte_needed:.1f}"
-            table.add_row(str(r.id), r.title, r.purpose, r.status, r.verdict, fte, str(r.project_id or ""))
-        console.print(table)
+        table = [
+            {
+                "id": r.id,
+                "title": r.title,
+                "purpose": r.purpose,
+                "status": r.status,
+                "verdict": _verdict(r.verdict),
+                "FTE": None if r.fte_needed is None else f"{r.fte_needed:.1f}",
+                "project": r.project_id,
+            }
+            for r in rows
+        ]
+    show(table, False, columns=["id", "title", "purpose", "status", "verdict", "FTE", "project"])
 
 
 @requests_app.command("show")
-@friendly_errors
-def show_cmd(request_id: int, as_json: bool = JsonOpt) -> None:
-    """A request's evaluation and decisions."""
+def show_cmd(request_id: int, as_json: bool = JSON) -> None:
+    """A request's evaluation and decisions.  Example: safetyops requests show 3"""
+    from safetyops.db.engine import session_scope
+    from safetyops.intake import service
+
     with session_scope() as session:
         _print(session, service.read_request(session, SYSTEM, request_id), as_json)
 
 
 @requests_app.command("evaluate")
-@friendly_errors
 def evaluate_cmd(
-    request_id: int, as_user: str | None = AsOpt, rules_file: Path | None = RulesOpt, as_json: bool = JsonOpt
+    request_id: int, as_user: str | None = AS_USER, rules_file: Path | None = RULES, as_json: bool = JSON
 ) -> None:
-    """Run the rules again against today's roster and commitments."""
+    """Run the rules again against today's roster and commitments.  Example: safetyops requests evaluate 3"""
+    from safetyops.db.engine import session_scope
+    from safetyops.intake import service
+
     cfg = service.load_rules(rules_file)
     with session_scope() as session:
         request = service.reevaluate(session, _actor(session, as_user), request_id, cfg)
@@ -156,7 +184,6 @@ def evaluate_cmd(
 
 
 @requests_app.command("decide")
-@friendly_errors
 def decide_cmd(
     request_id: int,
     outcome: Outcome = typer.Option(..., "--outcome", help="accept | accept_with_conditions | reject | need_info"),
@@ -164,41 +191,42 @@ def decide_cmd(
     deadline: str | None = typer.Option(None, "--deadline", help="Condition: a later deadline (YYYY-MM-DD)."),
     overlap: int | None = typer.Option(None, "--overlap", help="Condition: a lower overlap."),
     volume: int | None = typer.Option(None, "--volume", help="Condition: a lower volume."),
-    as_user: str | None = AsOpt,
-    rules_file: Path | None = RulesOpt,
+    as_user: str | None = AS_USER,
+    rules_file: Path | None = RULES,
 ) -> None:
     """Decide on a request; accepting creates its project.
 
     Example: safetyops requests decide 3 --outcome accept_with_conditions --deadline 2027-03-31 --note "needs hiring"
     """
-    try:
-        due = None if deadline is None else date.fromisoformat(deadline)
-    except ValueError:
-        raise InvalidInput(
-            "bad date", [Problem(f"cannot read {deadline!r} as YYYY-MM-DD", field="--deadline")]
-        ) from None
+    from safetyops.db.engine import session_scope
+    from safetyops.intake import service
+    from safetyops.intake.schemas import Conditions, DecisionIn
+
+    due = None if deadline is None else parse_day(deadline, "--deadline")
     conditions = Conditions(deadline=due, overlap=overlap, volume=volume)
     body = DecisionIn(outcome=outcome, note=note, conditions=None if conditions.is_empty() else conditions)
     cfg = service.load_rules(rules_file)
     with session_scope() as session:
         row = service.decide(session, _actor(session, as_user), request_id, body, cfg)
         extra = f"; project {row.project_id} created" if row.project_id else ""
-        console.print(f"request {request_id}: {row.outcome}{extra}")
+        say(f"request {request_id}: {row.outcome}{extra}")
 
 
 @requests_app.command("rules")
-@friendly_errors
 def rules_cmd(
-    show: bool = typer.Option(False, "--show", help="Print the rules YAML (the shipped defaults unless --rules)."),
-    rules_file: Path | None = RulesOpt,
+    show_rules: bool = typer.Option(
+        False, "--show", help="Print the rules YAML (the shipped defaults unless --rules)."
+    ),
+    rules_file: Path | None = RULES,
 ) -> None:
     """Check a rules file, or print the documented defaults.  Example: safetyops requests rules --show"""
-    if rules_file is None and show:
+    from safetyops.intake import rules, service
+
+    if show_rules and rules_file is None:
         typer.echo(rules.default_rules_text())
         return
-    cfg = service.load_rules(rules_file)
-    if show:
-        assert rules_file is not None
+    cfg = service.load_rules(rules_file)  # checks the file: every problem with its line and field
+    if show_rules and rules_file is not None:
         typer.echo(rules_file.read_text(encoding="utf-8"))
-    else:
-        console.print(f"rules OK: {len(cfg.scope.known_policies)} known policies")
+        return
+    say(f"rules OK: {len(cfg.scope.known_policies)} known policies")

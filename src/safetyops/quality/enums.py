@@ -116,3 +116,13 @@ class NoteKind(enum.StrEnum):
 
     NOTE = "note"
     OUTCOME = "outcome"
+
+
+class Metric(enum.StrEnum):
+    """An agreement statistic `safetyops stats agreement` computes."""
+
+    PERCENT = "percent"
+    COHEN = "cohen"
+    FLEISS = "fleiss"
+    ALPHA = "alpha"
+    AC1 = "ac1"

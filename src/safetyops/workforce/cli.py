@@ -5,18 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from safetyops.auth.principal import SYSTEM
-from safetyops.cli_support import console, friendly_errors
-from safetyops.db.engine import session_scope
-from safetyops.errors import InvalidInput, Problem
-from safetyops.workforce import service
+from safetyops.clikit import JSON, read_file, say, show, typer_app
 from safetyops.workforce.enums import LabelerStatus
 from safetyops.workforce.roster import COLUMNS as ROSTER_COLUMNS
 
-vendors_app = typer.Typer(help="BPO vendors.", no_args_is_help=True)
-labelers_app = typer.Typer(help="Labelers.", no_args_is_help=True)
+vendors_app = typer_app()
+labelers_app = typer_app()
 
 
 def _split(value: str) -> list[str]:
@@ -24,30 +20,33 @@ def _split(value: str) -> list[str]:
 
 
 @vendors_app.command("create")
-@friendly_errors
 def create_vendor(name: str, regions: str = typer.Option("", help="data regions, comma-separated")) -> None:
     """Create a vendor.  Example: safetyops vendors create "Acme BPO" --regions EU,US"""
+    from safetyops.db.engine import session_scope
+    from safetyops.workforce import service
+
     with session_scope() as session:
         vendor = service.create_vendor(session, SYSTEM, name, _split(regions))
-        console.print(f"created vendor {vendor.name} (id {vendor.id})")
+        say(f"created vendor {vendor.name} (id {vendor.id})")
 
 
 @vendors_app.command("list")
-def list_vendors() -> None:
+def list_vendors(as_json: bool = JSON) -> None:
     """List vendors.  Example: safetyops vendors list"""
     from sqlalchemy import select
 
+    from safetyops.db.engine import session_scope
     from safetyops.workforce.models import Vendor
 
-    table = Table("id", "name", "data regions")
     with session_scope() as session:
-        for v in session.scalars(select(Vendor).order_by(Vendor.id)):
-            table.add_row(str(v.id), v.name, ",".join(v.data_regions))
-    console.print(table)
+        rows = [
+            {"id": v.id, "name": v.name, "data_regions": v.data_regions}
+            for v in session.scalars(select(Vendor).order_by(Vendor.id))
+        ]
+    show(rows, as_json, headers={"data_regions": "data regions"})
 
 
 @labelers_app.command("create")
-@friendly_errors
 def create_labeler(
     username: str,
     vendor: str = typer.Option(..., help="vendor name or id"),
@@ -60,6 +59,9 @@ def create_labeler(
 
     Example: safetyops labelers create rahim --vendor "Acme BPO" --languages bn,en --markets BD
     """
+    from safetyops.db.engine import session_scope
+    from safetyops.workforce import service
+
     if password is None:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     with session_scope() as session:
@@ -74,30 +76,32 @@ def create_labeler(
             markets=_split(markets),
             status=status,
         )
-        console.print(f"created labeler {username} (id {labeler.id}) at {v.name}")
+        say(f"created labeler {username} (id {labeler.id}) at {v.name}")
 
 
 @labelers_app.command("list")
-@friendly_errors
-def list_labelers(vendor: str = typer.Option(None, help="only this vendor")) -> None:
+def list_labelers(vendor: str = typer.Option(None, help="only this vendor"), as_json: bool = JSON) -> None:
     """List labelers.  Example: safetyops labelers list --vendor "Acme BPO\""""
-    table = Table("id", "username", "vendor", "languages", "markets", "status")
+    from safetyops.db.engine import session_scope
+    from safetyops.workforce import service
+
     with session_scope() as session:
         vendor_id = service.get_vendor(session, vendor).id if vendor else None
-        for lab in service.list_labelers(session, SYSTEM, vendor_id):
-            table.add_row(
-                str(lab.id),
-                lab.external_id,
-                str(lab.vendor_id),
-                ",".join(lab.languages),
-                ",".join(lab.markets),
-                lab.status,
-            )
-    console.print(table)
+        rows = [
+            {
+                "id": lab.id,
+                "username": lab.external_id,
+                "vendor": lab.vendor_id,
+                "languages": lab.languages,
+                "markets": lab.markets,
+                "status": lab.status,
+            }
+            for lab in service.list_labelers(session, SYSTEM, vendor_id)
+        ]
+    show(rows, as_json)
 
 
 @labelers_app.command("import")
-@friendly_errors
 def import_roster(
     roster: Path = typer.Argument(..., help="CSV with a header row; columns: " + ", ".join(ROSTER_COLUMNS)),
     vendor: str = typer.Option(..., help="vendor name or id"),
@@ -110,15 +114,15 @@ def import_roster(
 
     Example: safetyops labelers import --vendor "Acme BPO" roster.csv
     """
-    try:
-        data = roster.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {roster}", [Problem(exc.strerror or str(exc), file=str(roster))]) from exc
+    from safetyops.db.engine import session_scope
+    from safetyops.workforce import service
+
+    data = read_file(roster)
     with session_scope() as session:
         v = service.get_vendor(session, vendor)
         result = service.import_roster(session, SYSTEM, v.id, data, str(roster), dry_run=dry_run)
     verb = "would create" if dry_run else "created"
-    console.print(
+    say(
         f"{roster}: {result.rows} rows for {v.name}: {verb} {len(result.created)}, "
         f"{'would update' if dry_run else 'updated'} {len(result.updated)}, unchanged {len(result.unchanged)}"
     )

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
 from safetyops.auth.principal import SYSTEM
-from safetyops.cli_support import console, friendly_errors
-from safetyops.db.engine import session_scope
+from safetyops.clikit import JSON, PROJECT, ProjectFirst, parse_day, print_json, say, show, typer_app
 from safetyops.errors import InvalidInput, Problem
-from safetyops.projects.service import get_project
-from safetyops.workforce import timeline
-from safetyops.workforce import training_service as training
 from safetyops.workforce.enums import ModuleKind
-from safetyops.workforce.models import TrainingPlan
-from safetyops.workforce.service import get_vendor
 
-training_app = typer.Typer(help="Training plans, quizzes and certification.", no_args_is_help=True)
-plan_app = typer.Typer(help="A project's training plan: modules on a timeline, quiz rules.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from safetyops.workforce.models import TrainingPlan
+    from safetyops.workforce.training_service import ModuleIn
+
+training_app = typer_app()
+plan_app = typer_app("A project's training plan: modules on a timeline, quiz rules.")
 training_app.add_typer(plan_app, name="plan")
 
 DEFAULT_MODULES = (
@@ -27,7 +24,9 @@ DEFAULT_MODULES = (
 )
 
 
-def _modules(value: str) -> list[training.ModuleIn]:
+def _modules(value: str) -> list[ModuleIn]:
+    from safetyops.workforce.training_service import ModuleIn
+
     out = []
     for n, part in enumerate(p.strip() for p in value.split(",") if p.strip()):
         bits = part.split(":")
@@ -37,30 +36,49 @@ def _modules(value: str) -> list[training.ModuleIn]:
                 "modules are key:kind:days, comma-separated",
                 [Problem(f"'{part}': kind is one of {kinds}, days a whole number", field=f"modules.{n}")],
             )
-        out.append(training.ModuleIn(key=bits[0], kind=ModuleKind(bits[1]), days=int(bits[2])))
+        out.append(ModuleIn(key=bits[0], kind=ModuleKind(bits[1]), days=int(bits[2])))
     return out
 
 
-def _print_plan(plan: TrainingPlan, certification: str) -> None:
+def _print_plan(plan: TrainingPlan, certification: str, as_json: bool) -> None:
+    from safetyops.workforce import timeline
+    from safetyops.workforce import training_service as training
+
     slots = training.plan_timeline(plan)
-    table = Table("module", "kind", "days", "from", "to", "working days before start")
-    for s in slots:
-        table.add_row(s.key, s.kind, str(s.days), s.start.isoformat(), s.end.isoformat(), str(s.workdays_before_start))
-    console.print(table)
     starts = timeline.training_starts(slots)
-    console.print(
+    if as_json:
+        print_json(
+            {
+                "project_id": plan.project_id,
+                "project_start": plan.project_start,
+                "training_starts": starts,
+                "quiz_size": plan.quiz_size,
+                "pass_mark": plan.pass_mark,
+                "max_attempts": plan.max_attempts,
+                "cooldown_hours": plan.cooldown_hours,
+                "promote_on_pass": plan.promote_on_pass,
+                "certification": certification,
+                "modules": slots,
+            }
+        )
+        return
+    show(
+        slots,
+        False,
+        columns=["key", "kind", "days", "start", "end", "workdays_before_start"],
+        headers={"key": "module", "start": "from", "end": "to", "workdays_before_start": "working days before start"},
+    )
+    say(
         f"training starts {starts.isoformat() if starts else '-'}; project starts {plan.project_start.isoformat()}; "
         f"quiz {plan.quiz_size} gold items, pass mark {plan.pass_mark:.0%}, {plan.max_attempts} attempts, "
         f"cool-down {plan.cooldown_hours:g} h; passing grants {certification}"
-        + ("; labelers in training move to production" if plan.promote_on_pass else ""),
-        highlight=False,
+        + ("; labelers in training move to production" if plan.promote_on_pass else "")
     )
 
 
-@plan_app.command("set")
-@friendly_errors
+@plan_app.command("set", cls=ProjectFirst)
 def set_plan(
-    project: str = typer.Argument(..., help="project name or id"),
+    project: str = PROJECT,
     start: str = typer.Option(..., help="the project's start (go-live) date, YYYY-MM-DD"),
     modules: str = typer.Option(DEFAULT_MODULES, help="key:kind:days, comma-separated, in order"),
     quiz_size: int = typer.Option(10, help="gold items per quiz attempt"),
@@ -70,18 +88,19 @@ def set_plan(
     graded: str = typer.Option("", help="questions graded, comma-separated (default: every required choice)"),
     promote: bool = typer.Option(True, help="move labelers in training to production when they pass"),
     require: bool = typer.Option(True, help="require the certification for production tasks"),
+    as_json: bool = JSON,
 ) -> None:
     """Create or replace a project's training plan and print its timeline.
 
-    Example: safetyops training plan set "hate-speech-bn" --start 2026-12-07 --quiz-size 20 --pass-mark 0.85
+    Example: safetyops training plan set -p "hate-speech-bn" --start 2026-12-07 --quiz-size 20 --pass-mark 0.85
     """
-    try:
-        start_date = date.fromisoformat(start)
-    except ValueError:
-        raise InvalidInput("bad start date", [Problem("write YYYY-MM-DD", field="start")]) from None
     from pydantic import ValidationError
 
-    from safetyops.projects.service import problems_from_validation
+    from safetyops.db.engine import session_scope
+    from safetyops.projects.service import get_project, problems_from_validation
+    from safetyops.workforce import training_service as training
+
+    start_date = parse_day(start, "--start")
 
     try:
         spec = training.PlanSpec(
@@ -100,41 +119,60 @@ def set_plan(
     with session_scope() as session:
         p = get_project(session, project)
         plan = training.set_plan(session, SYSTEM, p.id, spec)
-        _print_plan(plan, training.project_certification(p))
+        _print_plan(plan, training.project_certification(p), as_json)
 
 
-@plan_app.command("show")
-@friendly_errors
-def show_plan(project: str = typer.Argument(..., help="project name or id")) -> None:
-    """Print a project's training plan timeline.  Example: safetyops training plan show 3"""
+@plan_app.command("show", cls=ProjectFirst)
+def show_plan(project: str = PROJECT, as_json: bool = JSON) -> None:
+    """Print a project's training plan timeline.  Example: safetyops training plan show -p 3"""
+    from safetyops.db.engine import session_scope
+    from safetyops.projects.service import get_project
+    from safetyops.workforce import training_service as training
+
     with session_scope() as session:
         p = get_project(session, project)
-        _print_plan(training.get_plan(session, p.id), training.project_certification(p))
+        _print_plan(training.get_plan(session, p.id), training.project_certification(p), as_json)
 
 
 _SHORT = {"not_started": "todo", "in_progress": "started"}
 
 
-@training_app.command("progress")
-@friendly_errors
+@training_app.command("progress", cls=ProjectFirst)
 def show_progress(
-    project: str = typer.Argument(..., help="project name or id"),
+    project: str = PROJECT,
     vendor: str = typer.Option(None, help="only this vendor's labelers"),
+    as_json: bool = JSON,
 ) -> None:
     """Each trainee's status per module: todo, started, done, failed ('!' marks a module past its due date).
 
-    Example: safetyops training progress "hate-speech-bn" --vendor "Acme BPO"
+    Example: safetyops training progress -p "hate-speech-bn" --vendor "Acme BPO"
     """
+    from safetyops.db.engine import session_scope
+    from safetyops.projects.service import get_project
+    from safetyops.workforce import training_service as training
+    from safetyops.workforce.service import get_vendor
+
     with session_scope() as session:
         p = get_project(session, project)
         vendor_id = get_vendor(session, vendor).id if vendor else None
         rows = training.progress(session, p, vendor_id)
         plan = training.get_plan(session, p.id)
         keys = [m["key"] for m in plan.modules]
-    table = Table("labeler", "vendor", "status", *keys, "attempts", "certified")
-    for r in rows:
-        cells = [_SHORT.get(m.status, m.status) + (" !" if m.late else "") for m in r.modules]
-        table.add_row(
-            r.username, str(r.vendor_id), r.labeler_status, *cells, str(r.attempts_used), "yes" if r.certified else "no"
-        )
-    console.print(table)
+    if as_json:
+        print_json(rows)
+        return
+    table = [
+        {
+            "labeler": r.username,
+            "vendor": r.vendor_id,
+            "status": r.labeler_status,
+            **{
+                key: _SHORT.get(m.status, m.status) + (" !" if m.late else "")
+                for key, m in zip(keys, r.modules, strict=True)
+            },
+            "attempts": r.attempts_used,
+            "certified": r.certified,
+        }
+        for r in rows
+    ]
+    show(table, False, columns=["labeler", "vendor", "status", *keys, "attempts", "certified"])

@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from safetyops.planning.cli import parse_duration, staffing_app
+from safetyops.planning.staffing_cli import parse_duration, staffing_app
 
 runner = CliRunner()
 
@@ -128,4 +128,4 @@ def test_bad_input_exits_2_with_one_line(args: list[str], option: str) -> None:
     assert "Traceback" not in result.output
     message = result.stderr.strip()
     assert "\n" not in message
-    assert message.startswith(f"Error: {option}:"), message
+    assert message.startswith(f"error: {option}:"), message
