@@ -4,7 +4,7 @@ of who reads which language."""
 from __future__ import annotations
 
 import pytest
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from safetyops import locale_codes as codes
 from safetyops.errors import InvalidInput
@@ -128,8 +128,8 @@ def test_read_codes_for_services() -> None:
 
 
 class _Spec(codes.CodeNotes):
-    languages: codes.LanguageList = []
-    markets: codes.MarketList = []
+    languages: codes.LanguageList = Field(default_factory=list)
+    markets: codes.MarketList = Field(default_factory=list)
 
 
 def test_pydantic_fields_read_names_and_keep_notes() -> None:

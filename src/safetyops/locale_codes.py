@@ -34,11 +34,12 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar
+from zoneinfo import available_timezones
 
 import langcodes
 import pycountry
 from language_data import names as language_names
-from pydantic import AfterValidator, BaseModel, PrivateAttr, model_validator
+from pydantic import AfterValidator, BaseModel, PrivateAttr, ValidationInfo, model_validator
 
 from safetyops.errors import InvalidInput, Problem
 
@@ -415,14 +416,30 @@ def ui_locale(tag: str | None) -> str | None:
     return next((code for code in UI_LOCALES if code.split("-", 1)[0].casefold() == primary), None)
 
 
+# --- time zones ------------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def time_zones() -> frozenset[str]:
+    """The IANA time zones zoneinfo can load (the system's database, else the tzdata package's); read once."""
+    return frozenset(available_timezones()) | {"UTC"}
+
+
+def known_zone(name: object) -> bool:
+    """Whether `name` is an IANA time zone such as Asia/Dhaka (checked against zoneinfo's list)."""
+    return isinstance(name, str) and name in time_zones()
+
+
 # --- pydantic ----------------------------------------------------------------------------------------------------
 
 
 def _checked(reader: Any) -> Any:
-    def check(value: str) -> str:
+    def check(value: str, info: ValidationInfo) -> str:
         try:
             return str(reader(value).code)
         except CodeError as exc:
+            if (info.context or {}).get("stored"):
+                return value  # read back as stored before codes were checked: kept, never refused
             raise ValueError(str(exc)) from None
 
     return check

@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Any
-from zoneinfo import available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from safetyops.guidelines.taxonomy import Taxonomy
-from safetyops.locale_codes import CodeNotes, LanguageList, MarketList
+from safetyops.locale_codes import CodeNotes, LanguageList, MarketList, known_zone
 from safetyops.projects.enums import BatchKind, DataFormat, ProjectStatus
 
 _WEB_ADDRESS = re.compile(r"https?://[^\s<>\"']+")
@@ -68,7 +67,7 @@ class ProjectSpec(CodeNotes):
     @field_validator("reporting_tz")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        if value not in available_timezones() and value != "UTC":
+        if not known_zone(value):
             raise ValueError(f"unknown time zone '{value}' (use an IANA name such as Asia/Dhaka)")
         return value
 
