@@ -114,3 +114,14 @@ def missing_translations(texts: dict[str, str | dict[str, str]], languages: list
         lang: [name for name, text in texts.items() if (shown := localize(text, lang)) is None or shown.fallback]
         for lang in languages
     }
+
+
+def example_in(
+    locale: str, text: str, rationale: str, translations: dict[str, dict[str, str]] | None
+) -> tuple[Shown | None, Shown | None]:
+    """A guideline example's text and rationale for a reader of `locale` (the example as written counts as
+    English; `translations` is {language: {"text": ..., "rationale": ...}}, either part may be missing)."""
+    extra = translations or {}
+    texts = {SOURCE: text, **{lang: t["text"] for lang, t in extra.items() if t.get("text")}}
+    rationales = {SOURCE: rationale, **{lang: t["rationale"] for lang, t in extra.items() if t.get("rationale")}}
+    return localize(texts, locale), localize(rationales, locale)
