@@ -20,6 +20,7 @@ from safetyops.db.models import metadata
 from safetyops.demo import DATA_CREDIT, DEMO_PROJECT, DEMO_TAXONOMY
 from safetyops.errors import Conflict
 from safetyops.projects.models import Batch, Project
+from safetyops.workforce.models import Labeler, Vendor
 
 VERSIONS = MIGRATIONS / "versions"
 # alembic_version of a database migrated while each area kept its own branch off 0001 (before 0007).
@@ -186,12 +187,12 @@ def test_a_database_from_the_area_branches_joins_the_line(db_url: str) -> None:
             batch = {"project_id": pid, "filename": "ConvAbuseEMNLPfull.csv.gz", "file_format": "csv"}
             conn.execute(insert(table(Batch)).values(batch))
     upgrade(engine)
-    assert current_revision(engine) == revision_line()[-1] == "0007_data_credit"
+    assert current_revision(engine) == revision_line()[-1] and "0007_data_credit" in revision_line()
     with engine.connect() as conn:
         credits = dict(conn.execute(select(Project.name, Project.data_credit)).all())
     assert credits == {DEMO_PROJECT: DATA_CREDIT.model_dump(), "Another project": None}
     upgrade(engine)  # and again: nothing left to do
-    assert current_revision(engine) == "0007_data_credit"
+    assert current_revision(engine) == revision_line()[-1]
     engine.dispose()
 
 
@@ -201,4 +202,65 @@ def test_a_database_with_a_gap_in_the_line_is_refused(db_url: str) -> None:
     with pytest.raises(Conflict, match="0002_quality"):
         upgrade(engine)
     assert current_revision(engine) == "0003_intake_planning,0004_workforce_guidelines"
+    engine.dispose()
+
+
+def test_locale_settings_clear_the_default_and_normalise_stored_codes(db_url: str) -> None:
+    """0008: `users.locale` held only its default ('en'), now "not chosen"; codes stored before they were checked
+    are brought to their standard form where it is certain, and left as they are where they read as nothing."""
+    engine = make_engine(db_url, pool_size=1)
+    upgrade(engine, "0007_data_credit")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO users (username, display_name, role, locale, is_active, created_at) VALUES "
+                "('old', 'old', 'labeler', 'en', true, CURRENT_TIMESTAMP)"
+            )
+        )
+        vendor = conn.execute(insert(table(Vendor)).values(name="V").returning(table(Vendor).c.id)).scalar_one()
+        conn.execute(
+            insert(table(Labeler)).values(
+                vendor_id=vendor,
+                external_id="l1",
+                languages=["Bengali", "EN", "bn", "Klingonish"],
+                markets=["bd", "UK", "Narnia"],
+            )
+        )
+        pid = conn.execute(
+            insert(table(Project))
+            .values(name="P", taxonomy=DEMO_TAXONOMY, languages=["zh", "zh_hans"], markets=["CN"])
+            .returning(table(Project).c.id)
+        ).scalar_one()
+        batch = conn.execute(
+            insert(table(Batch))
+            .values(project_id=pid, filename="f.jsonl", file_format="jsonl")
+            .returning(table(Batch).c.id)
+        ).scalar_one()
+        for i, (language, market) in enumerate(
+            [("EN", "gb"), ("ben", "BGD"), ("zh", "CN"), ("zh-Hans", None), ("Klingonish", "Narnia"), (None, None)]
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO items (project_id, batch_id, external_id, content_text, language, market, priority,"
+                    " is_gold, open_slots, label_count, created_at) VALUES (:p, :b, :e, 'x', :lang, :m, 0, false, 1, 0,"
+                    " CURRENT_TIMESTAMP)"
+                ),
+                {"p": pid, "b": batch, "e": f"e{i}", "lang": language, "m": market},
+            )
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT locale, timezone FROM users WHERE username = 'old'")).one() == (None, None)
+        items = conn.execute(text("SELECT language, market FROM items ORDER BY external_id")).all()
+        assert [tuple(r) for r in items] == [
+            ("en", "GB"),
+            ("bn", "BD"),
+            ("zh", "CN"),
+            ("zh-Hans", None),
+            ("Klingonish", "Narnia"),
+            (None, None),
+        ]
+        project = conn.execute(select(table(Project).c.languages, table(Project).c.markets)).one()
+        assert (project[0], project[1]) == (["zh", "zh-Hans"], ["CN"])
+        langs, markets = conn.execute(select(table(Labeler).c.languages, table(Labeler).c.markets)).one()
+        assert langs == ["bn", "en", "Klingonish"] and markets == ["BD", "GB", "Narnia"]
     engine.dispose()

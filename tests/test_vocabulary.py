@@ -33,6 +33,8 @@ PURE = [
     "guidelines/policy.py",
     "workforce/roster.py",
     "workforce/timeline.py",
+    "locale_codes.py",
+    "guidelines/texts.py",
     *sorted(str(p.relative_to(SRC)) for p in SRC.glob("*/enums.py")),
 ]
 FORBIDDEN = ("sqlalchemy", "fastapi", "starlette", "typer", "rich", "safetyops.db")

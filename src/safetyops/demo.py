@@ -32,52 +32,82 @@ DATA_CREDIT = DataCredit(
     licence_link="https://creativecommons.org/licenses/by/4.0/",
 )
 CREDIT = DATA_CREDIT.text()
-# The 5-level ConvAbuse scale, least to most severe, as an ordinal question.
+# The 5-level ConvAbuse scale, least to most severe, as an ordinal question: value, label (en, zh-Hans, bn),
+# severity, exposure tier.
 ABUSE_LEVELS = [
-    ("1", "Not abusive", 0, 0),
-    ("0", "Ambiguous", 1, 1),
-    ("-1", "Mildly abusive", 2, 1),
-    ("-2", "Strongly abusive", 3, 2),
-    ("-3", "Very strongly abusive", 4, 3),
+    ("1", ("Not abusive", "不具辱骂性", "অপমানজনক নয়"), 0, 0),
+    ("0", ("Ambiguous", "难以判断", "অস্পষ্ট"), 1, 1),
+    ("-1", ("Mildly abusive", "轻度辱骂", "সামান্য অপমানজনক"), 2, 1),
+    ("-2", ("Strongly abusive", "严重辱骂", "তীব্রভাবে অপমানজনক"), 3, 2),
+    ("-3", ("Very strongly abusive", "极其严重的辱骂", "অত্যন্ত তীব্রভাবে অপমানজনক"), 4, 3),
 ]
 TYPES = ["ableism", "homophobic", "intellectual", "racist", "sexist", "sex_harassment", "transphobic"]
 TARGETS = ["generalised", "individual", "system"]
+# What labelers read, in English, Simplified Chinese and Bengali (guidelines/texts.py): the words of the
+# ConvAbuse annotation scheme (Cercas Curry et al. 2021), never the raw keys.
+_LANGS = ("en", "zh-Hans", "bn")
+_TYPE_LABELS = {
+    "ableism": ("Ableism", "歧视残障人士", "প্রতিবন্ধিতা-বিদ্বেষ"),
+    "homophobic": ("Homophobic", "恐同", "সমকামী-বিদ্বেষী"),
+    "intellectual": ("Mocks intelligence", "贬低智力", "বুদ্ধি নিয়ে বিদ্রূপ"),
+    "racist": ("Racist", "种族歧视", "বর্ণবাদী"),
+    "sexist": ("Sexist", "性别歧视", "লিঙ্গবৈষম্যমূলক"),
+    "sex_harassment": ("Sexual harassment", "性骚扰", "যৌন হয়রানি"),
+    "transphobic": ("Transphobic", "歧视跨性别者", "ট্রান্সজেন্ডার-বিদ্বেষী"),
+}
+_TARGET_LABELS = {
+    "generalised": ("A group of people", "某个群体（泛指）", "একটি জনগোষ্ঠী (সাধারণভাবে)"),
+    "individual": ("The agent or one person", "对话助手或某个人", "এজেন্ট বা নির্দিষ্ট কোনো ব্যক্তি"),
+    "system": ("The system itself", "系统本身", "সিস্টেম নিজেই"),
+}
+
+
+def _texts(*texts: str) -> dict[str, str]:
+    return dict(zip(_LANGS, texts, strict=True))
+
 
 DEMO_TAXONOMY: dict[str, Any] = {
     "questions": [
         {
             "key": "abuse",
             "type": "ordinal",
-            "prompt": "How abusive is the user's turn?",
+            "prompt": _texts(
+                "How abusive is the user's turn?", "用户这句话的辱骂程度如何？", "ব্যবহারকারীর এই কথাটি কতটা অপমানজনক?"
+            ),
+            "help": _texts(
+                "Label the user's last turn; read the earlier turns as context.",
+                "请标注用户的最后一句话，前面的对话仅作为上下文参考。",
+                "ব্যবহারকারীর শেষ কথাটি লেবেল করুন; আগের কথাগুলো প্রসঙ্গ হিসেবে পড়ুন।",
+            ),
             "choices": [
                 {
                     "value": v,
-                    "label": lbl,
+                    "label": _texts(*labels),
                     "severity": sev,
                     "exposure_tier": tier,
                     "policy": "harassment.abuse",
                 }
-                for v, lbl, sev, tier in ABUSE_LEVELS
+                for v, labels, sev, tier in ABUSE_LEVELS
             ],
         },
         {
             "key": "type",
             "type": "multi_choice",
-            "prompt": "Type of abuse",
+            "prompt": _texts("Type of abuse", "辱骂类型", "অপমানের ধরন"),
             "required": False,
-            "choices": [{"value": t, "label": t.replace("_", " ")} for t in TYPES],
+            "choices": [{"value": t, "label": _texts(*_TYPE_LABELS[t])} for t in TYPES],
         },
         {
             "key": "target",
             "type": "single_choice",
-            "prompt": "Who is targeted?",
+            "prompt": _texts("Who is targeted?", "针对的是谁？", "কাকে লক্ষ্য করা হয়েছে?"),
             "required": False,
-            "choices": [{"value": t, "label": t} for t in TARGETS],
+            "choices": [{"value": t, "label": _texts(*_TARGET_LABELS[t])} for t in TARGETS],
         },
         {
             "key": "rationale",
             "type": "free_text",
-            "prompt": "Why (optional)",
+            "prompt": _texts("Why (optional)", "理由（选填）", "কারণ (ঐচ্ছিক)"),
             "required": False,
             "max_length": 1000,
         },

@@ -101,6 +101,7 @@ TABLE: dict[tuple[str, str], Case] = {
     # --- auth -----------------------------------------------------------------------------------------------
     ("POST", f"{V}/auth/login"): Case(ALL, public=True, json=lambda w: {"username": "", "password": PASSWORD}),
     ("GET", f"{V}/me"): Case(ALL),
+    ("PATCH", f"{V}/me"): Case(ALL, json={"timezone": "Asia/Dhaka"}),  # one's own settings
     ("GET", f"{V}/users"): Case(STAFF),
     ("POST", f"{V}/users"): Case(STAFF, json=lambda w: {"username": _new("user"), "role": "requester"}),
     ("POST", f"{V}/users/{{user_id}}/tokens"): Case(ADMIN, json={"name": "t"}, ids={"user_id": "user_qa_helper"}),
@@ -244,6 +245,9 @@ TABLE: dict[tuple[str, str], Case] = {
     ),
     ("POST", "/login"): Case(ALL, page=True, form=lambda w: {"username": "", "password": PASSWORD}),
     ("POST", "/logout"): Case(ALL, page=True, form=lambda w: {}),
+    ("POST", "/locale"): Case(ALL, page=True, form=lambda w: {"locale": "bn", "next": "/"}),
+    ("GET", "/account"): Case(ALL, page=True),
+    ("POST", "/account"): Case(ALL, page=True, form=lambda w: {"locale": "en", "timezone": "Asia/Dhaka"}),
 }
 NOT_ROUTES = {"/static"}  # the package's CSS and JS, served to anyone
 

@@ -109,7 +109,8 @@ def seed(db_url: str, *, keyboard_items: int = 60) -> BrowserWorld:
     - `keys` labels the `keyboard` project (`keyboard_items` plain English items);
     - `escape` sees the `escaping` project, whose items' text and context are markup that must stay text;
     - `scripts` sees the `scripts` project: Chinese text with a Bengali context turn, then Bengali text;
-    - `viewer` opens pages of the `viewer` project for layout and accessibility checks.
+    - `viewer` opens pages of the `viewer` project for layout and accessibility checks;
+    - `bengali` (reads Bengali, no language or time zone chosen yet) labels the `bengali` project's Bengali items.
     """
     engine = make_engine(db_url, pool_size=2)
     upgrade(engine)
@@ -132,13 +133,19 @@ def seed(db_url: str, *, keyboard_items: int = 60) -> BrowserWorld:
         world.vendor = vendor.name
         users.append(create_user(session, SYSTEM, "vendor.lead", Role.VENDOR_MANAGER, vendor_id=vendor.id))
         world.staff[Role.VENDOR_MANAGER.value] = "vendor.lead"
-        for purpose, languages in (("keys", ["en"]), ("escape", []), ("scripts", ["zh", "bn"]), ("viewer", [])):
+        for purpose, languages in (
+            ("keys", ["en"]),
+            ("escape", []),
+            ("scripts", ["zh", "bn"]),
+            ("viewer", []),
+            ("bengali", ["bn"]),
+        ):
             labeler = create_labeler(session, SYSTEM, vendor.id, purpose, languages=languages, name=purpose)
             users.append(session.get_one(User, labeler.user_id))
             world.labelers[purpose] = purpose
         for user in users:
             user.password_hash = password_hash
-        for purpose in ("keyboard", "escaping", "scripts", "viewer"):  # their items are made up: no data credit
+        for purpose in ("keyboard", "escaping", "scripts", "viewer", "bengali"):  # made-up items: no data credit
             spec = ProjectSpec(
                 name=f"Browser {purpose}",
                 description=f"Items for the {purpose} browser tests.",
@@ -171,6 +178,10 @@ def seed(db_url: str, *, keyboard_items: int = 60) -> BrowserWorld:
                 "priority": 2,
             },
             {"external_id": "bn1", "text": BENGALI_TEXT, "language": "bn", "priority": 1},
+        ],
+        "bengali": [
+            {"external_id": f"bn{i}", "text": f"{BENGALI_TEXT} ({i + 1})", "language": "bn", "market": "BD"}
+            for i in range(6)
         ],
         "viewer": [
             {

@@ -268,7 +268,7 @@ def test_invalid_answer_shows_the_problem_next_to_its_question(client: TestClien
     assert hidden(html, "idempotency_key") == form["idempotency_key"]
     abuse = re.search(r'<fieldset class="question invalid" id="q-abuse".*?</fieldset>', html, re.S)
     assert abuse is not None and "This question needs an answer." in abuse.group(0)
-    assert 'aria-describedby="q-abuse-err"' in abuse.group(0)
+    assert 'aria-describedby="q-abuse-err q-abuse-help"' in abuse.group(0)  # the error, then the question's help
     target = re.search(r'<fieldset class="question invalid" id="q-target".*?</fieldset>', html, re.S)
     assert target is not None and "&#39;bogus&#39; is not among the choices" in target.group(0)
     checked = re.search(r'value="racist" checked', html)

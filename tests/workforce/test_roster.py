@@ -80,8 +80,8 @@ def test_every_bad_row_kind_is_located_and_nothing_is_stored(engine: Engine) -> 
     rows = [
         "good,,training,en,GB,,,,\n",  # line 2: fine, but must not be stored
         "bad1,,retired,en,GB,,,,\n",  # 3: bad status
-        "bad2,,,english,GB,,,,\n",  # 4: bad language
-        "bad3,,,en,uk,,,,\n",  # 5: bad market
+        "bad2,,,englsh,GB,,,,\n",  # 4: bad language (a name such as "english" is read as en)
+        "bad3,,,en,XX,,,,\n",  # 5: bad market (a name or "uk" is read as GB)
         "bad4,,,en,GB,,,31/12/2026,\n",  # 6: bad date
         "bad5,,,en,GB,,,,Chittagong\n",  # 7: unknown site
         "good,,,en,GB,,,,\n",  # 8: duplicate username
@@ -175,3 +175,15 @@ def test_roster_upload_and_vendor_isolation(client: TestClient, engine: Engine) 
     ]
     labeler = token_for(engine, Role.LABELER, a)
     assert client.post(f"{API}/vendors/{a}/roster", headers=labeler, files={"file": ("r.csv", body)}).status_code == 403
+
+
+def test_language_and_market_names_are_read_as_codes_with_a_note(engine: Engine) -> None:
+    vid = vendor_with_site(engine)
+    result = run_import(engine, vid, HEADER + "rahim,,,Bengali;EN,Bangladesh|uk,,,,\n")
+    lab = labelers_of(engine, vid)["rahim"]
+    assert lab.languages == ["bn", "en"] and lab.markets == ["BD", "GB"]
+    assert any("'Bengali' read as bn" in n for n in result.notes)
+    assert any("'Bangladesh' read as BD" in n for n in result.notes)
+    found = problems_of(engine, vid, HEADER + "sara,,,Bengalli,BD,,,,\n")
+    assert [(line, f) for line, f, _ in found] == [(2, "languages")]
+    assert "did you mean bn (Bengali)" in found[0][2]

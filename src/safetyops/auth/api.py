@@ -7,7 +7,8 @@ from fastapi import APIRouter, status
 from safetyops.auth import service
 from safetyops.auth.deps import NO_TOKEN, PrincipalDep, SessionDep
 from safetyops.auth.models import AuditEntry, User
-from safetyops.auth.schemas import AuditOut, LoginIn, MeOut, TokenIn, TokenOut, UserIn, UserOut
+from safetyops.auth.principal import Principal
+from safetyops.auth.schemas import AuditOut, LoginIn, MeOut, MeUpdate, TokenIn, TokenOut, UserIn, UserOut
 
 router = APIRouter(tags=["auth"])
 
@@ -17,15 +18,29 @@ def login(body: LoginIn, session: SessionDep) -> TokenOut:
     return TokenOut(token=service.login(session, body.username, body.password))
 
 
-@router.get("/me", response_model=MeOut)
-def me(principal: PrincipalDep) -> MeOut:
+def _me(principal: Principal, prefs: service.Preferences) -> MeOut:
     return MeOut(
         user_id=principal.user_id,
         username=principal.username,
         role=principal.role.value,
         vendor_id=principal.vendor_id,
         labeler_id=principal.labeler_id,
+        locale=prefs.locale,
+        timezone=prefs.timezone,
+        shown_timezone=prefs.zone,
     )
+
+
+@router.get("/me", response_model=MeOut)
+def me(session: SessionDep, principal: PrincipalDep) -> MeOut:
+    return _me(principal, service.preferences(session, principal))
+
+
+@router.patch("/me", response_model=MeOut)
+def update_me(body: MeUpdate, session: SessionDep, principal: PrincipalDep) -> MeOut:
+    """Change one's own interface language and time zone (kept on the account: the next sign-in uses them)."""
+    given = body.model_dump(exclude_unset=True)
+    return _me(principal, service.set_preferences(session, principal, **given))
 
 
 @router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED)

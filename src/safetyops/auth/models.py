@@ -21,7 +21,10 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(32))
     vendor_id: Mapped[int | None] = mapped_column(ForeignKey("vendors.id"), index=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    locale: Mapped[str] = mapped_column(String(16), default="en")
+    # The person's choices: interface language (one of locale_codes.UI_LOCALES) and IANA time zone; None until
+    # they choose (the browser's languages, and the labeler's site's zone or UTC, are used until then).
+    locale: Mapped[str | None] = mapped_column(String(16))
+    timezone: Mapped[str | None] = mapped_column(String(64))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

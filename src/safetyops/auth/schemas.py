@@ -54,6 +54,20 @@ class MeOut(BaseModel):
     role: str
     vendor_id: int | None
     labeler_id: int | None
+    locale: str | None = Field(default=None, description="interface language chosen (en, zh-Hans, bn); null: none")
+    timezone: str | None = Field(default=None, description="IANA time zone chosen, e.g. Asia/Dhaka; null: none")
+    shown_timezone: str = Field(
+        default="UTC", description="the zone times are shown in: the chosen one, else the labeler's site's, else UTC"
+    )
+
+
+class MeUpdate(BaseModel):
+    """One's own settings; a field left out is unchanged, null clears the choice."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    locale: str | None = Field(default=None, max_length=35, description="en, zh-Hans or bn (bn-BD is read as bn)")
+    timezone: str | None = Field(default=None, max_length=64, description="an IANA time zone, e.g. Asia/Dhaka")
 
 
 class TokenIn(BaseModel):

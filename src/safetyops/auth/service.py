@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
@@ -22,7 +24,8 @@ from safetyops.auth.principal import Principal
 from safetyops.cache import ExpiringCache
 from safetyops.config import get_settings
 from safetyops.errors import Conflict, InvalidInput, NotFound, Problem, Unauthorized
-from safetyops.workforce.models import Labeler
+from safetyops.locale_codes import UI_LOCALES, known_zone, ui_locale
+from safetyops.workforce.models import Labeler, Site
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "so_"
@@ -224,3 +227,74 @@ def authenticate(engine: Engine, raw_token: str) -> Principal:
 
 def clear_auth_cache() -> None:
     _cache.clear()
+
+
+# --- a person's own settings ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """A person's interface language and time zone as chosen (None: not chosen), and the zone their labeler
+    profile's site is in (the default for a labeler who has not chosen one)."""
+
+    locale: str | None
+    timezone: str | None
+    site_timezone: str | None = None
+
+    @property
+    def zone(self) -> str:
+        """The zone to show times in: the person's, else their site's, else UTC."""
+        return self.timezone or self.site_timezone or "UTC"
+
+
+NOT_GIVEN: Any = object()
+
+
+def preferences(session: Session, principal: Principal) -> Preferences:
+    """The signed-in person's settings (the system principal has none)."""
+    if principal.user_id is None:
+        return Preferences(None, None)
+    row = session.execute(
+        select(User.locale, User.timezone, Site.timezone)
+        .outerjoin(Labeler, Labeler.user_id == User.id)
+        .outerjoin(Site, Site.id == Labeler.site_id)
+        .where(User.id == principal.user_id)
+    ).first()
+    return Preferences(None, None) if row is None else Preferences(row[0], row[1], row[2])
+
+
+def set_preferences(
+    session: Session, principal: Principal, *, locale: str | None = NOT_GIVEN, timezone: str | None = NOT_GIVEN
+) -> Preferences:
+    """Change one's own interface language (one the console speaks: en, zh-Hans, bn; a tag such as bn-BD is read
+    as bn) and time zone (an IANA name such as Asia/Dhaka); None clears the choice. Kept on the account, so the
+    next sign-in, on any device, uses them."""
+    if principal.user_id is None:
+        raise InvalidInput("the system principal has no settings", [Problem("sign in as a person", field="user")])
+    user = session.get(User, principal.user_id)
+    if user is None:
+        raise policies.hidden("user", principal.user_id)
+    problems: list[Problem] = []
+    changed: dict[str, str | None] = {}
+    if locale is not NOT_GIVEN:
+        code = None if locale is None else ui_locale(locale)
+        if locale is not None and code is None:
+            spoken = ", ".join(UI_LOCALES)
+            problems.append(Problem(f"'{str(locale)[:40]}' is not a language the console speaks ({spoken})", "locale"))
+        else:
+            changed["locale"] = code
+    if timezone is not NOT_GIVEN:
+        if timezone is not None and not known_zone(timezone):
+            problems.append(
+                Problem(f"'{str(timezone)[:60]}' is not an IANA time zone (e.g. Asia/Dhaka, Europe/London)", "timezone")
+            )
+        else:
+            changed["timezone"] = timezone
+    if problems:
+        raise InvalidInput("settings not changed", problems)
+    for key, value in changed.items():
+        setattr(user, key, value)
+    if changed:
+        record(session, principal, "user.preferences", "user", user.id, changed)
+    session.flush()
+    return preferences(session, principal)

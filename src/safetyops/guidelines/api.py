@@ -102,6 +102,9 @@ def add_example(
         body.rationale,
         item_id=body.item_id,
         source=body.source,
+        translations={
+            lang: t.model_dump(exclude_none=True) for lang, t in body.translations.items() if t.text or t.rationale
+        },
     )
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from safetyops.db.base import Base, BigId, utcnow
+from safetyops.db.base import Base, BigId, JSONType, utcnow
 from safetyops.guidelines.enums import ExampleStatus
 
 
@@ -42,6 +42,8 @@ class GuidelineExample(Base):
     rationale: Mapped[str] = mapped_column(Text, default="")
     item_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("items.id"))
     source: Mapped[str] = mapped_column(String(200), default="")
+    # The text and rationale in other languages: {language code: {"text": ..., "rationale": ...}} (guidelines.texts).
+    translations: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSONType)
     status: Mapped[str] = mapped_column(String(16), default=ExampleStatus.ACCEPTED.value)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from safetyops.errors import InvalidInput, Problem
 from safetyops.guidelines.enums import QuestionType
 from safetyops.guidelines.taxonomy import Taxonomy
+from safetyops.guidelines.texts import LocalText
 
 DEFAULT_FILE = "default_taxonomy.yaml"
 
@@ -44,12 +45,22 @@ DSA_CATEGORIES: dict[str, str] = {
 }
 
 
+# The questions `to_taxonomy` asks, in the languages the default taxonomy is written in.
+WHICH_POLICIES = {
+    "en": "Which policies does this content break?",
+    "zh-Hans": "这条内容违反了哪些政策？",
+    "bn": "এই কনটেন্টটি কোন কোন নীতি লঙ্ঘন করে?",
+}
+NO_VIOLATION = {"en": "No violation", "zh-Hans": "未违规", "bn": "কোনো লঙ্ঘন নেই"}
+WHY_OPTIONAL = {"en": "Why (optional)", "zh-Hans": "理由（选填）", "bn": "কারণ (ঐচ্ছিক)"}
+
+
 class PolicyCategory(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     key: str = Field(pattern=r"^[a-z][a-z_]*\.[a-z][a-z_]*$", max_length=100)
-    name: str = Field(min_length=1)
-    description: str = ""
+    name: LocalText
+    description: LocalText = ""
     severity: int = Field(ge=1, le=10)
     exposure_tier: int = Field(ge=0, le=3)
     dsa_category: str
@@ -65,8 +76,8 @@ class PolicyGroup(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     key: str = Field(pattern=r"^[a-z][a-z_]*$")
-    name: str = Field(min_length=1)
-    description: str = ""
+    name: LocalText
+    description: LocalText = ""
     categories: list[PolicyCategory] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -101,12 +112,14 @@ class PolicyTaxonomy(BaseModel):
         return {c.key: c.dsa_category for c in self.categories()}
 
     def to_taxonomy(self, multi_label: bool = True) -> Taxonomy:
-        """A project label schema asking which policies an item breaks ('none' when it breaks none)."""
-        choices: list[dict[str, Any]] = [{"value": "none", "label": "No violation", "severity": 0, "exposure_tier": 0}]
+        """A project label schema asking which policies an item breaks ('none' when it breaks none), in every
+        language the policies are written in (each choice's help is the policy's description)."""
+        choices: list[dict[str, Any]] = [{"value": "none", "label": NO_VIOLATION, "severity": 0, "exposure_tier": 0}]
         choices += [
             {
                 "value": c.key,
                 "label": c.name,
+                "help": c.description,
                 "policy": c.key,
                 "severity": c.severity,
                 "exposure_tier": c.exposure_tier,
@@ -119,14 +132,14 @@ class PolicyTaxonomy(BaseModel):
                     {
                         "key": "policy",
                         "type": QuestionType.MULTI_CHOICE if multi_label else QuestionType.SINGLE_CHOICE,
-                        "prompt": "Which policies does this content break?",
+                        "prompt": WHICH_POLICIES,
                         "choices": choices,
                         "min_choices": 1,
                     },
                     {
                         "key": "rationale",
                         "type": QuestionType.FREE_TEXT,
-                        "prompt": "Why (optional)",
+                        "prompt": WHY_OPTIONAL,
                         "required": False,
                         "max_length": 1000,
                     },

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from safetyops.guidelines.enums import ExampleKind
+from safetyops.locale_codes import LanguageCode
 
 
 class VersionIn(BaseModel):
@@ -33,6 +34,15 @@ class VersionOut(BaseModel):
     published_at: datetime | None
 
 
+class ExampleText(BaseModel):
+    """An example's text and rationale in one more language (either may be left out: the original is shown)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = Field(default=None, min_length=1, max_length=20_000)
+    rationale: str | None = Field(default=None, min_length=1, max_length=20_000)
+
+
 class ExampleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -41,6 +51,9 @@ class ExampleIn(BaseModel):
     rationale: str = Field(min_length=1)
     item_id: int | None = None
     source: str = Field(default="", max_length=200)
+    translations: dict[LanguageCode, ExampleText] = Field(
+        default_factory=dict, description="the text and rationale in other languages, e.g. {bn: {rationale: ...}}"
+    )
 
 
 class ExampleOut(BaseModel):
@@ -54,6 +67,7 @@ class ExampleOut(BaseModel):
     item_id: int | None
     source: str
     status: str
+    translations: dict[str, dict[str, str]] | None = None
 
 
 class VersionDetailOut(VersionOut):

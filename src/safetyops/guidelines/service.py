@@ -139,6 +139,7 @@ def create_version(
                     rationale=ex.rationale,
                     item_id=ex.item_id,
                     source=ex.source,
+                    translations=ex.translations,
                     created_by=ex.created_by,
                 )
             )
@@ -166,16 +167,21 @@ def add_example(
     *,
     item_id: int | None = None,
     source: str = "",
+    translations: dict[str, dict[str, str]] | None = None,
 ) -> GuidelineExample:
     """Attach an example to a version: accepted from a guideline editor, proposed from a QA reviewer (for an
-    editor to accept)."""
+    editor to accept). `translations`: {language code: {"text": ..., "rationale": ...}} for labelers who read
+    another language (guidelines.texts.localize picks one)."""
     if not GuidelinePolicy.can_add_example(principal):
         raise deny("only policy experts, ops managers and QA reviewers add examples")
     project = readable_project(session, principal, project_id)
     status = ExampleStatus.ACCEPTED if GuidelinePolicy.can_edit(principal) else ExampleStatus.PROPOSED
-    return insert_example(
+    example = insert_example(
         session, project, version, kind, text, rationale, actor=principal, item_id=item_id, source=source, status=status
     )
+    if translations:
+        example.translations = translations
+    return example
 
 
 def insert_example(
@@ -294,6 +300,7 @@ def accept_example(
             rationale=example.rationale,
             item_id=example.item_id,
             source=example.source,
+            translations=example.translations,
             created_by=principal.user_id,
         )
         session.add(accepted)

@@ -1,4 +1,8 @@
-"""The label schema of a project (its questions) and validation of answers against it."""
+"""The label schema of a project (its questions) and validation of answers against it.
+
+Prompts, choice labels and help texts are `LocalText`: one string (English) or a map of language -> text
+(guidelines/texts.py), so that each labeler reads the questions in their language.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from safetyops.errors import Problem
 from safetyops.guidelines.enums import QuestionType
+from safetyops.guidelines.texts import LocalText
 
 
 class Choice(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     value: str = Field(min_length=1, max_length=100)
-    label: str = ""
+    label: LocalText = ""
+    help: LocalText = Field(default="", description="a line that says when to pick this choice")
     policy: str | None = Field(default=None, description="policy category, e.g. 'hate.slur'")
     severity: int | None = Field(default=None, ge=0, le=10)
     exposure_tier: int | None = Field(default=None, ge=0, le=3)
@@ -25,7 +31,8 @@ class Question(BaseModel):
 
     key: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     type: QuestionType
-    prompt: str = ""
+    prompt: LocalText = ""
+    help: LocalText = Field(default="", description="guidance shown under the question")
     required: bool = True
     choices: list[Choice] = Field(default_factory=list)
     min_choices: int = 0
@@ -65,6 +72,19 @@ class Taxonomy(BaseModel):
 
     def question(self, key: str) -> Question | None:
         return next((q for q in self.questions if q.key == key), None)
+
+    def texts(self) -> dict[str, str | dict[str, str]]:
+        """Every text a labeler reads, by where it is ('abuse.prompt', 'abuse.choices.-1.label', ...)."""
+        found: dict[str, str | dict[str, str]] = {}
+        for q in self.questions:
+            found[f"{q.key}.prompt"] = q.prompt
+            if q.help:
+                found[f"{q.key}.help"] = q.help
+            for c in q.choices:
+                found[f"{q.key}.choices.{c.value}.label"] = c.label
+                if c.help:
+                    found[f"{q.key}.choices.{c.value}.help"] = c.help
+        return found
 
 
 def validate_answer(taxonomy: Taxonomy, answer: Any, max_text: int = 10_000) -> list[Problem]:

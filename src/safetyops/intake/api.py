@@ -24,7 +24,9 @@ def _out(session: Session, request: LabelingRequest) -> RequestOut:
 def file_request(body: RequestSpec, session: SessionDep, principal: PrincipalDep) -> RequestOut:
     """File a labeling request; the answer carries the evaluation (each rule's verdict and reason)."""
     request = service.file_request(session, principal, body, service.load_rules())
-    return _out(session, request)
+    out = _out(session, request)
+    out.notes = body.code_notes
+    return out
 
 
 @router.get("/requests", response_model=list[RequestOut])

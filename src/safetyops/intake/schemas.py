@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from safetyops.guidelines.taxonomy import Taxonomy
 from safetyops.intake.enums import Modality, Outcome, Purpose, RequestStatus, Sensitivity, Term
+from safetyops.locale_codes import CodeNotes, LanguageList, MarketList
 
 STATUS_OF_OUTCOME = {
     Outcome.ACCEPT: RequestStatus.ACCEPTED,
@@ -31,8 +32,9 @@ class LiveQueue(BaseModel):
     open_hours_per_day: float = Field(default=24, gt=0, le=24)
 
 
-class RequestSpec(BaseModel):
-    """A labeling request as filed (POST body or YAML file)."""
+class RequestSpec(CodeNotes):
+    """A labeling request as filed (POST body or YAML file). Markets and languages are codes (ISO 3166-1,
+    BCP 47; a common name is read as its code, with a note in `code_notes`): see safetyops.locale_codes."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -40,8 +42,8 @@ class RequestSpec(BaseModel):
     description: str = ""
     purpose: Purpose
     policies: list[str] = Field(min_length=1)
-    markets: list[str] = Field(min_length=1)
-    languages: list[str] = Field(min_length=1)
+    markets: MarketList = Field(min_length=1)
+    languages: LanguageList = Field(min_length=1)
     modality: Modality = Modality.TEXT
     volume: int = Field(ge=0, description="items to label by the deadline")
     start: date | None = Field(default=None, description="first day of work; default: the day it is filed")
@@ -140,3 +142,6 @@ class RequestOut(BaseModel):
     project_id: int | None
     created_at: datetime
     decisions: list[DecisionOut] = Field(default_factory=list)
+    notes: list[str] = Field(
+        default_factory=list, description="how what was sent was read (e.g. a language name read as its code)"
+    )

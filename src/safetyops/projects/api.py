@@ -26,8 +26,9 @@ router = APIRouter(tags=["projects"])
 
 
 @router.post("/projects", response_model=ProjectOut, status_code=status.HTTP_201_CREATED)
-def create_project(body: ProjectSpec, session: SessionDep, principal: PrincipalDep) -> Project:
-    return service.create_project(session, principal, body)
+def create_project(body: ProjectSpec, session: SessionDep, principal: PrincipalDep) -> ProjectOut:
+    project = service.create_project(session, principal, body)
+    return ProjectOut.model_validate(project).model_copy(update={"notes": body.code_notes})
 
 
 @router.get("/projects", response_model=list[ProjectOut])

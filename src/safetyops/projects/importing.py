@@ -19,6 +19,7 @@ from typing import Any, BinaryIO, NamedTuple
 
 import orjson
 
+from safetyops import locale_codes
 from safetyops.config import get_settings
 from safetyops.errors import InvalidInput, Problem, ProblemList
 from safetyops.guidelines.taxonomy import Taxonomy, validate_answer
@@ -40,6 +41,12 @@ ITEM_FIELDS = frozenset(
 GOLD_FIELDS = ITEM_FIELDS | {"answer", "rationale"}
 # Columns that hold JSON; in CSV (and Parquet string columns) they are JSON text.
 JSON_FIELDS = frozenset({"context", "metadata", "answer"})
+
+# Language and market values this process has read and found already in their stored form (a code, as
+# locale_codes writes it): the fast path takes a row whose codes are here and leaves any other to the careful
+# path, which reads the value (a name becomes its code, with a note) and adds it here when it was a code.
+_CANONICAL: dict[str, set[str]] = {"language": set(), "market": set()}
+MAX_NOTES = 20
 
 _BLOCK = 1 << 20
 PARQUET_BATCH_ROWS = 5_000
@@ -307,10 +314,10 @@ def _fast_item(row: dict[str, Any], max_chars: int, max_json: int) -> ItemValues
     if media_type is not None and (type(media_type) is not str or media_type not in MEDIA_TYPES):
         return None
     market = get("market")
-    if market is not None and (type(market) is not str or len(market) > MAX_CODE or "\x00" in market):
+    if market is not None and (type(market) is not str or market not in _CANONICAL["market"]):
         return None
     language = get("language")
-    if language is not None and (type(language) is not str or len(language) > MAX_CODE or "\x00" in language):
+    if language is not None and (type(language) is not str or language not in _CANONICAL["language"]):
         return None
     source = get("source")
     if source is not None and (type(source) is not str or len(source) > MAX_SOURCE or "\x00" in source):
@@ -345,6 +352,7 @@ class RowParser:
         self.file = reader.file
         self.problems = reader.problems
         self.limits = reader.limits
+        self.notes: list[str] = []  # values read as another code ("Bengali" -> bn), the first MAX_NOTES
 
     def _problem(self, line: int, field: str | None, message: str) -> None:
         self.problems.add(Problem(message, field=field, line=line, file=self.file))
@@ -402,6 +410,25 @@ class RowParser:
             return None
         return value
 
+    def _code(self, row: dict[str, Any], line: int, kind: str) -> str | None:
+        """A language (BCP 47) or market (ISO 3166-1) code; a common name is read as its code, with a note."""
+        value = self._string(row, line, kind, 100)
+        if value is None:
+            return None
+        read = locale_codes.language if kind == "language" else locale_codes.market
+        try:
+            resolved = read(value)
+        except locale_codes.CodeError as exc:
+            self._problem(line, kind, str(exc))
+            return None
+        if resolved.code == value:
+            _CANONICAL[kind].add(value)
+        elif resolved.note:
+            note = f"{kind}: {resolved.note}"
+            if note not in self.notes and len(self.notes) < MAX_NOTES:
+                self.notes.append(note)
+        return resolved.code
+
     def _json(self, row: dict[str, Any], line: int, key: str) -> str | None:
         value = row.get(key)
         if value is None:
@@ -447,8 +474,8 @@ class RowParser:
         media_type = row.get("media_type")
         if media_type is not None and (type(media_type) is not str or media_type not in MEDIA_TYPES):
             self._problem(line, "media_type", f"expects one of {', '.join(sorted(MEDIA_TYPES))}")
-        market = self._string(row, line, "market", MAX_CODE)
-        language = self._string(row, line, "language", MAX_CODE)
+        market = self._code(row, line, "market")
+        language = self._code(row, line, "language")
         source = self._string(row, line, "source", MAX_SOURCE)
         priority = row.get("priority", 0)
         if type(priority) is not int:

@@ -20,7 +20,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from itertools import chain
@@ -105,6 +105,7 @@ class ImportResult:
     rows_added: int
     rows_existing: int
     gold_answers: int = 0
+    notes: list[str] = field(default_factory=list)  # values read as another code ("Bengali" -> bn)
 
 
 class Importer(Protocol):
@@ -406,6 +407,7 @@ def import_items(
         rows_read=rows_read,
         rows_added=rows_added,
         rows_existing=rows_read - rows_added,
+        notes=parser.notes,
     )
 
 
@@ -552,4 +554,5 @@ def import_gold(
         rows_added=rows_added,
         rows_existing=rows_read - rows_added,
         gold_answers=answers,
+        notes=parser.notes,
     )

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Any
-from zoneinfo import available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from safetyops.guidelines.taxonomy import Taxonomy
+from safetyops.locale_codes import CodeNotes, LanguageList, MarketList, known_zone
 from safetyops.projects.enums import BatchKind, DataFormat, ProjectStatus
 
 _WEB_ADDRESS = re.compile(r"https?://[^\s<>\"']+")
@@ -40,8 +40,9 @@ class DataCredit(BaseModel):
         return f"{line}, {self.licence}" if self.licence else line
 
 
-class ProjectSpec(BaseModel):
-    """A project as declared in a YAML file or a POST body."""
+class ProjectSpec(CodeNotes):
+    """A project as declared in a YAML file or a POST body. Markets and languages are codes (ISO 3166-1,
+    BCP 47; a common name is read as its code, with a note in `code_notes`): see safetyops.locale_codes."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -57,8 +58,8 @@ class ProjectSpec(BaseModel):
     deadline: datetime | None = None
     status: ProjectStatus = ProjectStatus.ACTIVE
     reporting_tz: str = "UTC"
-    markets: list[str] = Field(default_factory=list)
-    languages: list[str] = Field(default_factory=list)
+    markets: MarketList = Field(default_factory=list)
+    languages: LanguageList = Field(default_factory=list)
     required_certifications: list[str] = Field(default_factory=list)
     vendors: list[str] = Field(default_factory=list, description="names of vendors whose labelers may work")
     data_credit: DataCredit | None = Field(default=None, description="credit owed to the source of the items' data")
@@ -66,7 +67,7 @@ class ProjectSpec(BaseModel):
     @field_validator("reporting_tz")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        if value not in available_timezones() and value != "UTC":
+        if not known_zone(value):
             raise ValueError(f"unknown time zone '{value}' (use an IANA name such as Asia/Dhaka)")
         return value
 
@@ -91,6 +92,9 @@ class ProjectOut(BaseModel):
     languages: list[str]
     data_credit: DataCredit | None
     created_at: datetime
+    notes: list[str] = Field(
+        default_factory=list, description="how what was sent was read (e.g. a language name read as its code)"
+    )
 
 
 class ProjectUpdate(BaseModel):
@@ -154,3 +158,4 @@ class ImportOut(BaseModel):
     rows_added: int
     rows_existing: int
     gold_answers: int = 0
+    notes: list[str] = Field(default_factory=list, description="values read as another code ('Bengali' -> bn)")

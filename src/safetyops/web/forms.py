@@ -8,11 +8,13 @@ from typing import Any
 from safetyops.errors import Problem
 from safetyops.guidelines.enums import QuestionType
 from safetyops.guidelines.taxonomy import Taxonomy
+from safetyops.web.i18n import N_
 
 FIELD_PREFIX = "q."
 MAX_TIME_MS = 24 * 3600 * 1000
 # Service messages a labeler meets often, shown in their language; anything else is shown as it is.
-KNOWN_PROBLEMS = {"required question has no answer": "problem.required"}
+# Service problems the page shows in the person's language (the others are shown as the service wrote them).
+KNOWN_PROBLEMS = {"required question has no answer": N_("This question needs an answer.")}
 
 
 def field_name(question_key: str) -> str:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import secrets
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -27,16 +29,24 @@ from safetyops.auth.policies import STAFF
 from safetyops.auth.principal import Principal
 from safetyops.config import get_settings
 from safetyops.errors import InvalidInput, Problem, SafetyOpsError, Unauthorized
+from safetyops.guidelines import texts
 from safetyops.guidelines.enums import QuestionType
+from safetyops.locale_codes import language_name, time_zones
 from safetyops.projects.schemas import DataCredit
 from safetyops.web import forms, reads, security
 from safetyops.web.i18n import COOKIE as LANG_COOKIE
-from safetyops.web.i18n import LANGUAGES, normalize, pick_locale, translator
+from safetyops.web.i18n import LANGUAGES, N_, ROLE_NAMES, STATUS_NAMES, normalize, pick_locale, translator
 from safetyops.work import service as work_service
 from safetyops.work.service import ProjectRules
 
 WEB_DIR = Path(__file__).parent
-SKIP_REASONS = ("unclear", "language", "broken", "distress", "other")
+SKIP_REASONS = {
+    "unclear": N_("The guideline does not tell me how to label it"),
+    "language": N_("It is not in a language I read"),
+    "broken": N_("The content does not load or is broken"),
+    "distress": N_("I need a break from this kind of content"),
+    "other": N_("Another reason"),
+}
 MAX_USERNAME = 200
 MAX_PASSWORD = 1000
 MAX_SKIP_NOTE = 300
@@ -84,11 +94,20 @@ def _is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
-def _locale(request: Request) -> str:
+def _preferences(request: Request, principal: Principal | None) -> auth_service.Preferences:
+    """The signed-in person's language and time zone (one read per page; none for someone not signed in)."""
+    if principal is None or principal.user_id is None:
+        return auth_service.Preferences(None, None)
+    with Session(_engine(request)) as session:
+        return auth_service.preferences(session, principal)
+
+
+def _locale(request: Request, prefs: auth_service.Preferences | None = None) -> str:
     return pick_locale(
         request.query_params.get("lang"),
         request.cookies.get(LANG_COOKIE),
         request.headers.get("accept-language"),
+        account=prefs.locale if prefs else None,
     )
 
 
@@ -103,11 +122,16 @@ def _credits(*credits: dict[str, Any] | None) -> list[dict[str, Any]]:
     return shown
 
 
-def _context(request: Request, principal: Principal | None, **extra: Any) -> dict[str, Any]:
-    locale = _locale(request)
+def _context(
+    request: Request, principal: Principal | None, prefs: auth_service.Preferences | None = None, **extra: Any
+) -> dict[str, Any]:
+    prefs = prefs or _preferences(request, principal)
+    locale = _locale(request, prefs)
     context: dict[str, Any] = {
-        "t": translator(locale),
+        "_": translator(locale),
         "lang": locale,
+        "role_names": ROLE_NAMES,
+        "status_names": STATUS_NAMES,
         "languages": LANGUAGES,
         "csrf": security.csrf_token(request),
         "csrf_field": security.CSRF_FIELD,
@@ -116,6 +140,7 @@ def _context(request: Request, principal: Principal | None, **extra: Any) -> dic
         "fragment": _is_htmx(request),
         "credits": [],
         "status_message": None,
+        "zone": prefs.zone,
     }
     context.update(extra)
     return context
@@ -125,11 +150,24 @@ def _page(request: Request, template: str, context: dict[str, Any], status: int 
     response = templates.TemplateResponse(request, template, context, status_code=status)
     asked = request.query_params.get("lang")
     code = normalize(asked) if asked else None
-    if code is not None and code != request.cookies.get(LANG_COOKIE):
+    if code is not None:
+        _remember_locale(request, response, code)
+    return security.finish(request, response)
+
+
+def _remember_locale(request: Request, response: Response, code: str) -> None:
+    """Keep the language on this browser (a cookie), for pages before sign-in."""
+    if code != request.cookies.get(LANG_COOKIE):
         response.set_cookie(
             LANG_COOKIE, code, max_age=365 * 24 * 3600, httponly=True, samesite="lax", secure=security.is_https(request)
         )
-    return security.finish(request, response)
+
+
+def _local_path(value: str | None) -> str:
+    """Where to go back to after a settings form: a path on this site only (never another site's address)."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value or len(value) > 500:
+        return "/"
+    return value
 
 
 def _redirect(request: Request, url: str) -> Response:
@@ -141,12 +179,12 @@ def _redirect(request: Request, url: str) -> Response:
 
 
 ERROR_TITLES = {
-    401: "error.401",
-    403: "error.403",
-    404: "error.404",
-    409: "error.409",
-    410: "error.410",
-    422: "error.422",
+    401: N_("Please sign in"),
+    403: N_("You may not do this"),
+    404: N_("Not found"),
+    409: N_("This cannot be done right now"),
+    410: N_("This is no longer needed"),
+    422: N_("Please check what you entered"),
 }
 
 
@@ -154,17 +192,19 @@ def _error(
     request: Request, principal: Principal | None, exc: SafetyOpsError, retry_url: str | None = None
 ) -> Response:
     """A service error as a page (or, for HTMX, as the fragment it swaps in)."""
-    title = ERROR_TITLES.get(exc.status_code, "error.title")
+    title = ERROR_TITLES.get(exc.status_code, N_("Something went wrong"))
     retry = retry_url if exc.status_code in (409, 410) else None  # worth a retry only when things can change
     context = _context(
-        request, principal, error=exc, title_key=title, csrf_failed=False, retry_url=retry, here=retry_url or "/"
+        request, principal, error=exc, title=title, csrf_failed=False, retry_url=retry, here=retry_url or "/"
     )
     return _page(request, "error.html", context, status=exc.status_code)
 
 
 def _csrf_refused(request: Request, principal: Principal | None) -> Response:
     """403 for a cookie-authenticated POST without the matching CSRF token (a fresh token comes with it)."""
-    context = _context(request, principal, error=None, title_key="error.csrf_title", csrf_failed=True, retry_url=None)
+    context = _context(
+        request, principal, error=None, title=N_("This form has expired"), csrf_failed=True, retry_url=None
+    )
     return _page(request, "error.html", context, status=403)
 
 
@@ -208,6 +248,10 @@ def login_submit(request: Request, form: FormDep) -> Response:
     response = RedirectResponse("/", status_code=303)
     security.set_session_cookie(request, response, token)
     security.rotate_csrf(request)
+    # The account's language from now on (also for the sign-in page after signing out on this browser).
+    chosen = _preferences(request, auth_service.authenticate(_engine(request), token)).locale
+    if chosen is not None:
+        _remember_locale(request, response, chosen)
     return security.finish(request, response)
 
 
@@ -231,6 +275,84 @@ def logout(request: Request, form: FormDep) -> Response:
     security.clear_session_cookie(request, response)
     security.rotate_csrf(request)
     return security.finish(request, response)
+
+
+# --- the person's own settings ---------------------------------------------------------------------------
+
+
+@router.post("/locale")
+def choose_locale(request: Request, form: FormDep) -> Response:
+    """The language picker: the page's language from now on, kept on the account when signed in."""
+    principal = _signed_in(request)
+    if not security.csrf_ok(request, _str(form.get(security.CSRF_FIELD))):
+        return _csrf_refused(request, principal)
+    code = normalize(_str(form.get("locale")) or "")
+    response = _redirect(request, _local_path(_str(form.get("next"))))
+    if code is None:
+        return response
+    if principal is not None:
+        try:
+            with Session(_engine(request)) as session, session.begin():
+                auth_service.set_preferences(session, principal, locale=code)
+        except SafetyOpsError as exc:
+            return _error(request, principal, exc)
+    _remember_locale(request, response, code)
+    return response
+
+
+@router.get("/account")
+def account_page(request: Request) -> Response:
+    principal = _signed_in(request)
+    if principal is None:
+        return _to_login(request)
+    return _account(request, principal)
+
+
+@router.post("/account")
+def account_submit(request: Request, form: FormDep) -> Response:
+    """Save one's language and time zone (an empty time zone: the site's, else UTC)."""
+    principal = _signed_in(request)
+    if not security.csrf_ok(request, _str(form.get(security.CSRF_FIELD))):
+        return _csrf_refused(request, principal)
+    if principal is None:
+        return _to_login(request)
+    zone = (_str(form.get("timezone")) or "").strip()
+    locale = _str(form.get("locale")) or ""
+    try:
+        with Session(_engine(request)) as session, session.begin():
+            auth_service.set_preferences(session, principal, locale=locale or None, timezone=zone or None)
+    except InvalidInput as exc:
+        return _account(request, principal, problems=exc, zone_given=zone, status=422)
+    response = _redirect(request, "/account?saved=1")
+    code = normalize(locale) if locale else None
+    if code is not None:
+        _remember_locale(request, response, code)
+    return response
+
+
+def _account(
+    request: Request,
+    principal: Principal,
+    *,
+    problems: InvalidInput | None = None,
+    zone_given: str = "",
+    status: int = 200,
+) -> Response:
+    prefs = _preferences(request, principal)
+    by_field = {p.field: p.message for p in (problems.problems if problems else [])}
+    context = _context(
+        request,
+        principal,
+        prefs,
+        prefs_chosen=prefs,
+        zones=sorted(time_zones()),
+        zone_value=zone_given or prefs.timezone or "",
+        zone_problem=by_field.get("timezone"),
+        locale_problem=by_field.get("locale"),
+        status_message=N_("Your settings are saved.") if request.query_params.get("saved") else None,
+        now_local=local_time(datetime.now(UTC), prefs.zone),
+    )
+    return _page(request, "account.html", context, status=status)
 
 
 # --- home ------------------------------------------------------------------------------------------------
@@ -305,7 +427,7 @@ def submit(project_id: int, request: Request, form: FormDep) -> Response:
         task = _current_or_next(engine, principal, rules)
     except SafetyOpsError as exc:
         return _error(request, principal, exc, retry_url=here)
-    return _workbench(request, principal, rules, task, message="work.saved")
+    return _workbench(request, principal, rules, task, message=N_("Saved. Here is the next item."))
 
 
 @router.post("/work/{project_id}/skip")
@@ -338,7 +460,10 @@ def skip(project_id: int, request: Request, form: FormDep) -> Response:
         task = _current_or_next(engine, principal, rules)
     except SafetyOpsError as exc:
         return _error(request, principal, exc, retry_url=here)
-    message = "work.skipped_break" if reason == "distress" else "work.skipped"
+    if reason == "distress":
+        message = N_("Skipped. Consider a short break away from the screen before you go on.")
+    else:
+        message = N_("Skipped. Here is the next item.")
     return _workbench(request, principal, rules, task, message=message)
 
 
@@ -358,6 +483,8 @@ def _workbench(
     status: int = 200,
 ) -> Response:
     state = state or {}
+    prefs = _preferences(request, principal)
+    locale = _locale(request, prefs)
     name, credit = reads.project_heading(_engine(request), rules.id)
     problems = state.get("problems")
     by_question, general = forms.problems_by_question(
@@ -366,11 +493,12 @@ def _workbench(
     context = _context(
         request,
         principal,
+        prefs,
         here=f"/work/{rules.id}",
         project_id=rules.id,
         project_name=name,
         credits=_credits(credit),
-        task=_task_model(task, rules, state.get("answer") or {}, by_question) if task else None,
+        task=_task_model(task, rules, state.get("answer") or {}, by_question, locale, prefs.zone) if task else None,
         idempotency_key=state.get("key") or secrets.token_urlsafe(18),
         rendered_at=state.get("rendered_at") or str(int(time.time() * 1000)),
         general_problems=general,
@@ -385,8 +513,15 @@ def _workbench(
 
 
 def _task_model(
-    task: dict[str, Any], rules: ProjectRules, answer: dict[str, Any], problems: dict[str, list[str]]
+    task: dict[str, Any],
+    rules: ProjectRules,
+    answer: dict[str, Any],
+    problems: dict[str, list[str]],
+    locale: str,
+    zone: str,
 ) -> dict[str, Any]:
+    """What the task template shows: the item, and the questions and choices in the person's language
+    (guidelines/texts.py: translated, else English marked as not yet translated; never a raw key)."""
     item = task["item"]
     max_text = get_settings().max_answer_chars
     questions = []
@@ -397,7 +532,8 @@ def _task_model(
             {
                 "key": q.key,
                 "type": q.type.value,
-                "prompt": q.prompt or q.key,
+                "prompt": texts.shown_or_key(q.prompt, locale, q.key),
+                "help": texts.localize(q.help, locale),
                 "required": q.required,
                 "multi": q.type is QuestionType.MULTI_CHOICE,
                 "free_text": q.type is QuestionType.FREE_TEXT,
@@ -408,7 +544,8 @@ def _task_model(
                 "choices": [
                     {
                         "value": c.value,
-                        "label": c.label or c.value,
+                        "label": texts.shown_or_key(c.label, locale, c.value),
+                        "help": texts.localize(c.help, locale),
                         "number": i + 1 if i < 9 else None,
                         "checked": c.value in chosen,
                     }
@@ -425,11 +562,20 @@ def _task_model(
         "media_url": media_url if forms.safe_media_url(media_url) else None,
         "media_kind": forms.media_kind(item.get("media_type"), media_url),
         "language": item.get("language"),
+        "language_name": language_name(item["language"], locale) if item.get("language") else None,
         "guideline_version": task["guideline_version"],
         "expires": task["lease_expires_at"],
-        "expires_short": task["lease_expires_at"][11:16],
+        "expires_local": local_time(task["lease_expires_at"], zone),
         "questions": questions,
     }
+
+
+def local_time(stamp: str | datetime, zone: str) -> str:
+    """'16:35 Asia/Dhaka': a stored UTC time as a clock time in the person's zone, the zone named."""
+    when = datetime.fromisoformat(stamp) if isinstance(stamp, str) else stamp
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return f"{when.astimezone(ZoneInfo(zone)):%H:%M} {zone}"
 
 
 def _str(value: object) -> str | None:

@@ -40,8 +40,8 @@ def create_site(vendor_id: int, body: SiteIn, session: SessionDep, principal: Pr
 
 
 @router.post("/labelers", response_model=LabelerOut, status_code=status.HTTP_201_CREATED)
-def create_labeler(body: LabelerIn, session: SessionDep, principal: PrincipalDep) -> Labeler:
-    return service.create_labeler(
+def create_labeler(body: LabelerIn, session: SessionDep, principal: PrincipalDep) -> LabelerOut:
+    labeler = service.create_labeler(
         session,
         principal,
         body.vendor_id,
@@ -54,6 +54,7 @@ def create_labeler(body: LabelerIn, session: SessionDep, principal: PrincipalDep
         status=body.status,
         start_date=body.start_date,
     )
+    return LabelerOut.model_validate(labeler).model_copy(update={"notes": body.code_notes})
 
 
 @router.get("/labelers", response_model=list[LabelerOut])

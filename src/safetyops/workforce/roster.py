@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from safetyops import locale_codes
 from safetyops.errors import Problem, ProblemList
 from safetyops.workforce.enums import LabelerStatus
 
@@ -37,10 +38,6 @@ MAX_ROWS = 100_000
 MAX_BYTES = 20 * 1024 * 1024
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,120}$")
-# ISO 639-1/639-3 language, optionally with a script and/or region subtag: en, fil, zh-Hans, pt-BR, zh-Hant-TW.
-LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?$")
-# ISO 3166-1 alpha-2 market code.
-MARKET = re.compile(r"^[A-Z]{2}$")
 TAG = re.compile(r"^[A-Za-z0-9_.:-]{1,80}$")
 # Project certifications are earned by passing the project's quiz, never set by a roster.
 RESERVED_CERT_PREFIX = "project:"
@@ -68,9 +65,10 @@ def split_list(cell: str) -> list[str]:
 
 
 class _Checker:
-    def __init__(self, file: str, problems: ProblemList) -> None:
+    def __init__(self, file: str, problems: ProblemList, notes: list[str] | None = None) -> None:
         self.file = file
         self.problems = problems
+        self.notes = notes if notes is not None else []
 
     def problem(self, line: int | None, field: str | None, message: str) -> None:
         self.problems.add(Problem(message, field=field, line=line, file=self.file))
@@ -82,6 +80,17 @@ class _Checker:
             self.problem(line, field, f"not valid: {', '.join(repr(b) for b in bad[:5])}; use {hint}")
             return None
         return list(dict.fromkeys(values))
+
+    def read_codes(self, line: int, field: str, cell: str, kind: str) -> list[str] | None:
+        """Language or market codes (BCP 47, ISO 3166-1; a common name is read as its code, with a note)."""
+        codes, problems, notes = locale_codes.read_codes(split_list(cell), kind, field)
+        if problems:
+            self.problem(line, field, "; ".join(p.message for p in problems[:5]))
+            return None
+        for note in notes:
+            if note not in self.notes:
+                self.notes.append(note)
+        return codes
 
     def row(self, line: int, cells: dict[str, str]) -> RosterRow | None:
         ok = True
@@ -105,9 +114,14 @@ class _Checker:
                 allowed = ", ".join(s.value for s in LabelerStatus)
                 self.problem(line, "status", f"'{cell[:40]}' is not a status; use one of {allowed}")
                 ok = False
+        for field, kind in (("languages", "language"), ("markets", "market")):
+            if cell := cells.get(field, "").strip():
+                codes = self.read_codes(line, field, cell, kind)
+                if codes is None:
+                    ok = False
+                else:
+                    values[field] = codes
         checks = (
-            ("languages", LANGUAGE, "language codes (ISO 639, e.g. en, bn, pt-BR)"),
-            ("markets", MARKET, "market codes (ISO 3166 alpha-2 in capitals, e.g. GB, BD)"),
             ("skills", TAG, "skill tags (letters, digits, _ . : -)"),
             ("certifications", TAG, "certification names (letters, digits, _ . : -)"),
         )
@@ -139,9 +153,10 @@ class _Checker:
         return RosterRow(line=line, username=username, **values) if ok else None
 
 
-def parse_roster(data: bytes, file: str, problems: ProblemList) -> list[RosterRow]:
-    """The readable rows of a roster file; every problem (unreadable file, bad field, duplicate) is added."""
-    check = _Checker(file, problems)
+def parse_roster(data: bytes, file: str, problems: ProblemList, notes: list[str] | None = None) -> list[RosterRow]:
+    """The readable rows of a roster file; every problem (unreadable file, bad field, duplicate) is added, and
+    to `notes` how a value was read when it was not a code (a language name read as its code)."""
+    check = _Checker(file, problems, notes)
     if len(data) > MAX_BYTES:
         check.problem(None, None, f"the file is {len(data)} bytes; the limit is {MAX_BYTES}")
         return []

@@ -6,6 +6,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from safetyops.locale_codes import CodeNotes, LanguageList, MarketList
 from safetyops.workforce.enums import LabelerStatus
 
 
@@ -42,15 +43,15 @@ class SiteOut(BaseModel):
     timezone: str
 
 
-class LabelerIn(BaseModel):
+class LabelerIn(CodeNotes):
     model_config = ConfigDict(extra="forbid")
 
     vendor_id: int
     username: str = Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_.@-]+$")
     password: str | None = Field(default=None, min_length=8)
     name: str = ""
-    languages: list[str] = Field(default_factory=list)
-    markets: list[str] = Field(default_factory=list)
+    languages: LanguageList = Field(default_factory=list, description="BCP 47 codes, e.g. bn, en, zh-Hans")
+    markets: MarketList = Field(default_factory=list, description="ISO 3166-1 alpha-2 codes, e.g. BD, GB")
     site_id: int | None = None
     status: LabelerStatus = LabelerStatus.PRODUCTION
     start_date: date | None = None
@@ -71,6 +72,9 @@ class LabelerOut(BaseModel):
     certifications: list[str]
     status: str
     start_date: date | None
+    notes: list[str] = Field(
+        default_factory=list, description="how what was sent was read (e.g. a language name read as its code)"
+    )
 
 
 class RosterResultOut(BaseModel):
@@ -84,3 +88,4 @@ class RosterResultOut(BaseModel):
     updated: list[str]
     unchanged: list[str]
     dry_run: bool
+    notes: list[str] = Field(default_factory=list, description="values read as another code ('Bengali' -> bn)")

@@ -17,6 +17,7 @@ from safetyops.auth.policies import LabelerPolicy, VendorPolicy, deny, hidden
 from safetyops.auth.principal import Principal
 from safetyops.auth.service import insert_user
 from safetyops.errors import Conflict, InvalidInput, NotFound, Problem, ProblemList
+from safetyops.locale_codes import require_codes
 from safetyops.workforce.enums import LabelerStatus
 from safetyops.workforce.models import Labeler, Site, Vendor
 from safetyops.workforce.roster import RESERVED_CERT_PREFIX, RosterRow, parse_roster
@@ -95,7 +96,10 @@ def create_labeler(
     status: LabelerStatus = LabelerStatus.PRODUCTION,
     start_date: date | None = None,
 ) -> Labeler:
-    """A labeler profile and the user account it signs in with (staff, or the vendor's own manager)."""
+    """A labeler profile and the user account it signs in with (staff, or the vendor's own manager). Languages
+    and markets are read as codes (locale_codes: "Bengali" -> bn); a value that is neither is refused."""
+    languages = require_codes(languages, "language", "languages")
+    markets = require_codes(markets, "market", "markets")
     vendor = managed_vendor(session, principal, vendor_id)
     return insert_labeler(
         session,
@@ -194,6 +198,7 @@ class RosterResult:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     dry_run: bool = False
+    notes: list[str] = field(default_factory=list)  # values read as another code ("Bengali" -> bn)
 
 
 def _chunks(values: list[str]) -> list[list[str]]:
@@ -217,7 +222,8 @@ def import_roster(
     """
     vendor = managed_vendor(session, principal, vendor_id)
     problems = ProblemList()
-    rows = parse_roster(data, file, problems)
+    notes: list[str] = []
+    rows = parse_roster(data, file, problems, notes)
     sites = {s.name.lower(): s for s in session.scalars(select(Site).where(Site.vendor_id == vendor.id))}
     own: dict[str, Labeler] = {}
     taken: set[str] = set()
@@ -249,7 +255,7 @@ def import_roster(
         more = f" (showing the first {len(problems.items)})" if problems.total > len(problems.items) else ""
         located = sorted(problems.items, key=lambda p: (p.line or 0, p.field or ""))
         raise InvalidInput(f"{file}: {problems.total} problem(s){more}; nothing was stored", located)
-    result = RosterResult(file=file, rows=len(rows), dry_run=dry_run)
+    result = RosterResult(file=file, rows=len(rows), dry_run=dry_run, notes=notes)
     for row in rows:
         site_id = sites[row.site.lower()].id if row.site is not None else None
         existing = own.get(row.username)
