@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from safetyops import locale_codes
 from safetyops.errors import Problem, ProblemList
 from safetyops.workforce.enums import LabelerStatus
 
@@ -83,6 +82,9 @@ class _Checker:
 
     def read_codes(self, line: int, field: str, cell: str, kind: str) -> list[str] | None:
         """Language or market codes (BCP 47, ISO 3166-1; a common name is read as its code, with a note)."""
+        # imported here: `labelers import --help` reads COLUMNS, and the code tables pull in pydantic and langcodes
+        from safetyops import locale_codes
+
         codes, problems, notes = locale_codes.read_codes(split_list(cell), kind, field)
         if problems:
             self.problem(line, field, "; ".join(p.message for p in problems[:5]))
